@@ -1,0 +1,1 @@
+"""The passgate process: app factory, settings, CLI, auth and connections."""

@@ -1,0 +1,79 @@
+"""The aiohttp application factory: every resource opened and closed via ``cleanup_ctx``."""
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from resolvers.auth import KeyAuthenticator
+from resolvers.db import Database
+from schema.context import AppState
+from schema.schema import build_schema
+
+from .graphql_view import PassgateGraphQLView
+from .health import healthz, readyz
+from .keys import DB, REDIS, SETTINGS, STATE
+from .middleware import authenticate, request_context
+from .migrate import check_migrated
+from .settings import Settings
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    try:
+        await check_migrated(db.engine, settings.database_url)
+        app[DB] = db
+        app[STATE] = AppState(
+            db=db,
+            authenticator=KeyAuthenticator(db),
+            secret_key=settings.secret,
+            public_base_url=settings.public_base_url,
+        )
+        yield
+    finally:
+        await db.dispose()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    url = app[SETTINGS].redis_url
+    if not url:
+        yield
+        return
+    client = Redis.from_url(url)
+    app[REDIS] = client
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def index(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/graphql")
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings()
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_context, authenticate],
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_redis)
+    schema = build_schema(
+        introspection=settings.introspection,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+    )
+    view = PassgateGraphQLView(
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=True,
+    )
+    app.router.add_route("*", "/graphql", view)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/", index)
+    return app

@@ -1,0 +1,199 @@
+"""The ``passgate`` command line."""
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from resolvers import auth
+from resolvers.db import Database
+from resolvers.errors import DomainError
+
+from .settings import Settings
+
+T = TypeVar("T")
+
+
+def _run(fn: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one database task with a fresh engine; domain errors become clean CLI errors."""
+
+    async def main() -> T:
+        db = Database(Settings().database_url, pool_size=2)
+        try:
+            return await fn(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as e:
+        raise click.ClickException(e.message) from None
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
+
+
+async def _tenant_id(db: Database, ref: str) -> str:
+    """Tenants may be named by id or by name."""
+    if ref.startswith("ten_"):
+        return ref
+    found = await auth.find_tenant_by_name(db, ref)
+    if found is None:
+        raise DomainError(f"no tenant with id or name {ref!r}")
+    return found["id"]
+
+
+@click.group()
+def main() -> None:
+    """passgate: digital passes behind one GraphQL API."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Overrides PASSGATE_HOST.")
+@click.option("--port", type=int, default=None, help="Overrides PASSGATE_PORT.")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API (GraphiQL at /graphql)."""
+    from aiohttp import web
+
+    from .app import create_app
+    from .migrate import NotMigrated, check_migrated
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s "
+                        "%(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+    async def check(db: Database) -> None:
+        await check_migrated(db.engine, settings.database_url)
+
+    try:
+        _run(check)
+    except NotMigrated as e:
+        raise click.ClickException(str(e)) from None
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"passgate serving on http://{host}:{port} (GraphiQL at /graphql)")
+    web.run_app(create_app(settings), host=host, port=port, print=None)
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database schema to the newest revision."""
+    from .migrate import upgrade
+
+    upgrade(Settings().database_url)
+    click.echo("database is up to date")
+
+
+@main.command("init-demo")
+def init_demo() -> None:
+    """On first run, create tenant 'demo' (plan pro) and print an all-scopes key once."""
+
+    async def go(db: Database) -> tuple[str, auth.MintedKey | None]:
+        found = await auth.find_tenant_by_name(db, "demo")
+        if found is not None:
+            return found["id"], None
+        tenant = await auth.create_tenant(db, "demo", "pro")
+        return tenant["id"], await auth.create_key(db, tenant["id"], name="demo", scopes="all")
+
+    tenant_id, key = _run(go)
+    if key is None:
+        click.echo(f"demo tenant {tenant_id} exists; its key was shown on first run "
+                   f"(make another: passgate keys create --tenant demo)")
+        return
+    click.echo("")
+    click.echo(f"Created tenant 'demo' ({tenant_id}) on plan pro with an all-scopes API key.")
+    click.echo("This key is shown once; keep it:")
+    click.echo("")
+    click.echo(f"    {key.key}")
+    click.echo("")
+
+
+@main.group()
+def tenants() -> None:
+    """Manage tenants."""
+
+
+@tenants.command("create")
+@click.argument("name")
+@click.option("--plan", default="free", show_default=True,
+              type=click.Choice(["free", "starter", "pro", "team", "enterprise"]))
+@click.option("--json", "as_json", is_flag=True, help="Print {id, name, plan}.")
+def tenants_create(name: str, plan: str, as_json: bool) -> None:
+    row = _run(lambda db: auth.create_tenant(db, name, plan))
+    if as_json:
+        _echo_json({"id": row["id"], "name": row["name"], "plan": row["plan"]})
+    else:
+        click.echo(f"created tenant {row['id']} ({row['name']}, plan {row['plan']})")
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_list(as_json: bool) -> None:
+    rows = _run(auth.list_tenants)
+    if as_json:
+        _echo_json([{k: r[k] for k in ("id", "name", "plan", "created_at")} for r in rows])
+        return
+    for r in rows:
+        click.echo(f"{r['id']}  {r['plan']:<10}  {r['name']}")
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys (shown once, stored hashed)."""
+
+
+@keys.command("create")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+@click.option("--name", default="default", show_default=True)
+@click.option("--scopes", default="all", show_default=True,
+              help="Space or comma separated, e.g. 'passes:read scans:write', 'templates:*', "
+                   "or 'all'.")
+@click.option("--json", "as_json", is_flag=True, help="Print {id, key, prefix, scopes}.")
+def keys_create(tenant_ref: str, name: str, scopes: str, as_json: bool) -> None:
+    async def go(db: Database) -> auth.MintedKey:
+        return await auth.create_key(db, await _tenant_id(db, tenant_ref), name=name,
+                                     scopes=scopes)
+
+    key = _run(go)
+    if as_json:
+        _echo_json({"id": key.id, "key": key.key, "prefix": key.prefix, "scopes": key.scopes})
+    else:
+        click.echo(f"created key {key.id} with scopes {' '.join(key.scopes)}")
+        click.echo(f"key (shown once): {key.key}")
+
+
+@keys.command("list")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+@click.option("--json", "as_json", is_flag=True)
+def keys_list(tenant_ref: str, as_json: bool) -> None:
+    async def go(db: Database) -> list[dict[str, Any]]:
+        return await auth.list_keys(db, await _tenant_id(db, tenant_ref))
+
+    rows = _run(go)
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        state = "revoked" if r["revoked_at"] else "active"
+        click.echo(f"{r['id']}  {r['prefix']}…{r['last4']}  {state:<7}  {r['name']}  "
+                   f"{' '.join(r['scopes'])}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    _run(lambda db: auth.revoke_key(db, key_id))
+    click.echo(f"revoked {key_id} (running servers stop accepting it within a second)")
+
+
+@main.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from schema.schema import schema
+
+    sys.stdout.write(str(schema) + "\n")

@@ -1,0 +1,30 @@
+"""The Strawberry aiohttp view, given our context and orjson."""
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+from strawberry.aiohttp.views import GraphQLView
+
+from schema.context import Context
+
+from .keys import STATE
+
+
+class PassgateGraphQLView(GraphQLView):
+    async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
+        return Context(
+            app=request.app[STATE],
+            principal_or_none=request.get("principal"),
+            request_id=request.get("request_id", ""),
+            request=request,
+            response=response,
+        )
+
+    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data)
+
+    def create_response(self, response_data: Any, sub_response: web.Response) -> web.Response:
+        sub_response.body = orjson.dumps(response_data)
+        sub_response.content_type = "application/json"
+        return sub_response

@@ -1,0 +1,14 @@
+"""Typed keys for what the aiohttp application and requests carry."""
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from resolvers.db import Database
+from schema.context import AppState
+
+from .settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", Database)
+STATE = web.AppKey("state", AppState)
+REDIS = web.AppKey("redis", Redis)

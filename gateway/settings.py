@@ -1,0 +1,50 @@
+"""Settings from ``PASSGATE_*`` environment variables."""
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PASSGATE_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./passgate.db"
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path(".passgate-secret")
+    public_base_url: str = "http://127.0.0.1:8080"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    graphiql: bool = True
+    introspection: bool = True
+    max_body_bytes: int = 1_048_576
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    db_pool_size: int = 10
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> "Settings":
+        if self.env == "production" and self.secret_key is None:
+            raise ValueError("PASSGATE_SECRET_KEY is required when PASSGATE_ENV=production")
+        self.public_base_url = self.public_base_url.rstrip("/")
+        return self
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The signing secret; in development generated once and kept in a local file."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text().strip().encode()
+        value = secrets.token_urlsafe(48)
+        path.write_text(value + "\n")
+        path.chmod(0o600)
+        return value.encode()

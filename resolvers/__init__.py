@@ -1,0 +1,1 @@
+"""Domain rules and data access: no GraphQL and no HTTP imports live here."""

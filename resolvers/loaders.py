@@ -1,0 +1,30 @@
+"""Batch loads by id for DataLoaders: one statement per batch, always tenant-filtered."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from .db import Database
+from .models import customers, passes, scans, templates
+
+TABLES: dict[str, Table] = {
+    "pass": passes,
+    "template": templates,
+    "customer": customers,
+    "scan": scans,
+}
+
+
+async def load_by_ids(
+    db: Database, kind: str, tenant_id: str, keys: Sequence[str]
+) -> list[Any | None]:
+    """Rows in the order of ``keys``; None where a key is unknown or another tenant's."""
+    table = TABLES[kind]
+    wanted = list(set(keys))
+    async with db.read() as conn:
+        rows = await conn.execute(
+            select(table).where(table.c.tenant_id == tenant_id, table.c.id.in_(wanted))
+        )
+        found = {r.id: r for r in rows}
+    return [found.get(k) for k in keys]

@@ -1,0 +1,158 @@
+"""SQLModel tables. Alembic migrations are generated from this metadata.
+
+Queries use the tables through SQLAlchemy Core (``Pass.__table__``) so the hot path
+pays for no ORM identity map; the classes are the single declaration of the schema.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# JSONB on PostgreSQL (containment filters use its GIN-able @> operator), JSON elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_column(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSONType, nullable=nullable))
+
+
+class Tenant(SQLModel, table=True):
+    __tablename__ = "tenants"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200, index=True)
+    plan: str = Field(max_length=20)
+    created_at: datetime
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=40)
+    name: str = Field(max_length=200)
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=20)
+    last4: str = Field(max_length=4)
+    scopes: list[str] = json_column()
+    dialect: str = Field(default="native", max_length=20)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Template(SQLModel, table=True):
+    __tablename__ = "templates"
+    __table_args__ = (Index("ix_templates_tenant_created", "tenant_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=30)
+    description: str | None = Field(default=None, max_length=2000)
+    background_color: str | None = Field(default=None, max_length=7)
+    foreground_color: str | None = Field(default=None, max_length=7)
+    label_color: str | None = Field(default=None, max_length=7)
+    logo_url: str | None = Field(default=None, max_length=2000)
+    icon_url: str | None = Field(default=None, max_length=2000)
+    barcode_format: str = Field(max_length=20)
+    field_layout: dict[str, Any] = json_column()
+    default_type: str = Field(max_length=10)
+    default_max_usages: int | None = None
+    default_valid_from: datetime | None = None
+    default_valid_until: datetime | None = None
+    default_valid_days: int | None = None
+    apple_pass_type_id: str | None = Field(default=None, max_length=200)
+    apple_team_id: str | None = Field(default=None, max_length=20)
+    google_issuer_id: str | None = Field(default=None, max_length=40)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id", name="uq_customers_tenant_external_id"),
+        UniqueConstraint("tenant_id", "email", name="uq_customers_tenant_email"),
+        Index("ix_customers_tenant_created", "tenant_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    external_id: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    attributes: dict[str, Any] = json_column()
+    created_at: datetime
+    updated_at: datetime
+
+
+class Pass(SQLModel, table=True):
+    __tablename__ = "passes"
+    __table_args__ = (
+        Index("ix_passes_tenant_created", "tenant_id", "created_at"),
+        Index("ix_passes_tenant_id", "tenant_id", "id"),
+        Index("ix_passes_tenant_state", "tenant_id", "state"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    code: str = Field(max_length=64, unique=True)
+    type: str = Field(max_length=10)
+    name: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+    holder_name: str | None = Field(default=None, max_length=200)
+    holder_email: str | None = Field(default=None, max_length=320)
+    holder_phone: str | None = Field(default=None, max_length=40)
+    customer_id: str | None = Field(
+        default=None, foreign_key="customers.id", index=True, max_length=40
+    )
+    template_id: str | None = Field(
+        default=None, foreign_key="templates.id", index=True, max_length=40
+    )
+    max_usages: int | None = None
+    usages_count: int = 0
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    custom_fields: list[dict[str, Any]] = json_column()
+    meta: dict[str, Any] = json_column()
+    attributes: dict[str, Any] = json_column()
+    state: str = Field(max_length=12)
+    created_at: datetime
+    updated_at: datetime
+    last_scanned_at: datetime | None = None
+
+
+class Scan(SQLModel, table=True):
+    __tablename__ = "scans"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_scan_id", name="uq_scans_tenant_client_scan_id"),
+        Index("ix_scans_pass_id", "pass_id", "id"),
+        Index("ix_scans_tenant_id", "tenant_id", "id"),
+        Index("ix_scans_tenant_scanned_at", "tenant_id", "scanned_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    pass_id: str | None = Field(default=None, foreign_key="passes.id", max_length=40)
+    code: str = Field(max_length=200)
+    result: str = Field(max_length=10)
+    reason: str | None = Field(default=None, max_length=20)
+    client_scan_id: str | None = Field(default=None, max_length=200)
+    device_id: str | None = Field(default=None, max_length=200)
+    location: str | None = Field(default=None, max_length=200)
+    operator_key_id: str | None = Field(default=None, max_length=40)
+    usages_after: int | None = None
+    scanned_at: datetime
+
+
+tenants = Tenant.__table__
+api_keys = ApiKey.__table__
+templates = Template.__table__
+customers = Customer.__table__
+passes = Pass.__table__
+scans = Scan.__table__

@@ -1,0 +1,473 @@
+"""Passes: create, update, life cycle, listing and validation (the hot path)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from . import checks, ids
+from .db import Database
+from .errors import BadInput, Conflict, DomainError, NotFound
+from .models import customers, passes, scans, templates
+from .pagination import Page, PageArgs, paginate
+from .templates import PASS_TYPES, pass_defaults
+from .timeutil import to_db, utcnow
+
+STATES = ("active", "suspended", "unlinked", "deleted")
+STATUSES = (*STATES, "expired", "not_yet_valid", "used_up")
+MAX_BULK = 1000
+
+# ---------------------------------------------------------------- status
+
+
+def derive_status(row: Any, now: datetime) -> str:
+    """The state, refined for active passes by validity window and usage."""
+    if row.state != "active":
+        return row.state
+    if row.valid_from is not None and row.valid_from > now:
+        return "not_yet_valid"
+    if row.valid_until is not None and row.valid_until <= now:
+        return "expired"
+    if row.max_usages is not None and row.usages_count >= row.max_usages:
+        return "used_up"
+    return "active"
+
+
+def remaining_usages(row: Any) -> int | None:
+    if row.max_usages is None:
+        return None
+    return max(0, row.max_usages - row.usages_count)
+
+
+def _status_clause(status: str, now: datetime) -> ColumnElement[bool]:
+    """SQL twin of ``derive_status``: rows whose derived status is ``status``."""
+    c = passes.c
+    started = or_(c.valid_from.is_(None), c.valid_from <= now)
+    not_ended = or_(c.valid_until.is_(None), c.valid_until > now)
+    has_uses = or_(c.max_usages.is_(None), c.usages_count < c.max_usages)
+    active = c.state == "active"
+    match status:
+        case "active":
+            return and_(active, started, not_ended, has_uses)
+        case "not_yet_valid":
+            return and_(active, c.valid_from > now)
+        case "expired":
+            return and_(active, started, c.valid_until <= now)
+        case "used_up":
+            return and_(active, started, not_ended, c.usages_count >= c.max_usages)
+        case _:
+            return c.state == status
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def _check_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Check the fields present in ``values`` and return them in column form."""
+    out: dict[str, Any] = {}
+    if values.get("type") is not None:
+        out["type"] = checks.choice(values["type"], "type", PASS_TYPES)
+    for field, label, size in (("name", "name", 200), ("note", "note", 2000),
+                               ("holder_name", "holderName", 200),
+                               ("holder_phone", "holderPhone", 40)):
+        if field in values:
+            out[field] = checks.text(values[field], label, size)
+    if "holder_email" in values:
+        out["holder_email"] = checks.email(values["holder_email"], "holderEmail")
+    if "max_usages" in values:
+        out["max_usages"] = checks.positive_int(values["max_usages"], "maxUsages")
+    for field in ("valid_from", "valid_until"):
+        if field in values:
+            out[field] = to_db(values[field])
+    if "custom_fields" in values:
+        out["custom_fields"] = checks.custom_fields(values["custom_fields"], "customFields")
+    if "metadata" in values:
+        out["meta"] = checks.json_object(values["metadata"], "metadata")
+    if "attributes" in values:
+        out["attributes"] = checks.json_object(values["attributes"], "attributes")
+    for field in ("customer_id", "template_id"):
+        if field in values:
+            out[field] = values[field]
+    return out
+
+
+def _check_consistency(row: dict[str, Any]) -> None:
+    if row["type"] == "single":
+        if row.get("max_usages") not in (None, 1):
+            raise BadInput("a SINGLE pass has maxUsages 1; use type MULTI for more",
+                           field="maxUsages")
+        row["max_usages"] = 1
+    start, end = row.get("valid_from"), row.get("valid_until")
+    if start is not None and end is not None and end <= start:
+        raise BadInput("validUntil must be later than validFrom", field="validUntil")
+
+
+async def _existing_ids(
+    conn: AsyncConnection, table: Any, tenant_id: str, wanted: set[str]
+) -> dict[str, Any]:
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(table).where(table.c.tenant_id == tenant_id, table.c.id.in_(wanted))
+    )
+    return {r.id: r for r in rows}
+
+
+# ---------------------------------------------------------------- create / read / update
+
+
+async def create_passes(
+    db: Database, tenant_id: str, items: list[dict[str, Any]], *, bulk: bool = False
+) -> list[Any]:
+    """Create passes all-or-nothing. In bulk, an error names the item: ``passes[3].name``."""
+    if bulk and not 1 <= len(items) <= MAX_BULK:
+        raise BadInput(f"passes must hold 1 to {MAX_BULK} items", field="passes")
+    now = utcnow()
+    checked: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        try:
+            checked.append(_check_fields(item))
+        except DomainError as e:
+            raise itemised(e, i) if bulk else e from None
+    async with db.write() as conn:
+        tpls = await _existing_ids(
+            conn, templates, tenant_id, {c["template_id"] for c in checked if c.get("template_id")}
+        )
+        custs = await _existing_ids(
+            conn, customers, tenant_id, {c["customer_id"] for c in checked if c.get("customer_id")}
+        )
+        rows = []
+        for i, (item, fields) in enumerate(zip(items, checked, strict=True)):
+            try:
+                rows.append(_new_pass_row(tenant_id, item, fields, tpls, custs, now))
+            except DomainError as e:
+                raise itemised(e, i) if bulk else e from None
+        result = await conn.execute(
+            insert(passes).returning(passes, sort_by_parameter_order=True), rows
+        )
+        return list(result)
+
+
+def itemised(error: DomainError, index: int) -> DomainError:
+    field = f"passes[{index}].{error.field}" if error.field else f"passes[{index}]"
+    return type(error)(f"passes[{index}]: {error.message}", field=field)
+
+
+def _new_pass_row(
+    tenant_id: str,
+    item: dict[str, Any],
+    fields: dict[str, Any],
+    tpls: dict[str, Any],
+    custs: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    template_id, customer_id = fields.get("template_id"), fields.get("customer_id")
+    if template_id and template_id not in tpls:
+        raise BadInput(f"templateId: no template {template_id!r}", field="templateId")
+    if customer_id and customer_id not in custs:
+        raise BadInput(f"customerId: no customer {customer_id!r}", field="customerId")
+    row: dict[str, Any] = {
+        "type": None, "max_usages": None, "valid_from": None, "valid_until": None,
+    }
+    if template_id:
+        row.update(pass_defaults(tpls[template_id], now))
+    if "type" not in fields and "max_usages" in item:
+        # PassQR-style input gives max uses without a type: infer it.
+        row["type"] = "single" if fields["max_usages"] == 1 else "multi"
+    row.update(fields)
+    row["type"] = row["type"] or "single"
+    _check_consistency(row)
+    row.update(
+        id=ids.new_id("pass"),
+        tenant_id=tenant_id,
+        code=ids.new_pass_code(),
+        usages_count=0,
+        state="active",
+        created_at=now,
+        updated_at=now,
+        custom_fields=row.get("custom_fields") or [],
+        meta=row.get("meta") or {},
+        attributes=row.get("attributes") or {},
+    )
+    for name in ("name", "note", "holder_name", "holder_email", "holder_phone",
+                 "customer_id", "template_id", "last_scanned_at"):
+        row.setdefault(name, None)
+    return row
+
+
+async def get_pass(
+    db: Database, tenant_id: str, *, pass_id: str | None = None, code: str | None = None
+) -> Any:
+    stmt = select(passes).where(passes.c.tenant_id == tenant_id)
+    if pass_id is not None:
+        stmt = stmt.where(passes.c.id == pass_id)
+    elif code is not None:
+        stmt = stmt.where(passes.c.code == ids.normalise_code(code))
+    else:
+        raise BadInput("give either id or code")
+    async with db.read() as conn:
+        row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound("no pass with that " + ("id" if pass_id is not None else "code"))
+    return row
+
+
+async def update_pass(db: Database, tenant_id: str, pass_id: str, values: dict[str, Any]) -> Any:
+    changes = _check_fields(values)
+    async with db.write() as conn:
+        current = (
+            await conn.execute(
+                select(passes).where(passes.c.id == pass_id, passes.c.tenant_id == tenant_id)
+            )
+        ).first()
+        if current is None:
+            raise NotFound("no pass with that id")
+        if current.state == "deleted":
+            raise Conflict("a deleted pass cannot be changed")
+        for field, table, label in (("template_id", templates, "templateId"),
+                                    ("customer_id", customers, "customerId")):
+            ref = changes.get(field)
+            if ref and not await _existing_ids(conn, table, tenant_id, {ref}):
+                raise BadInput(f"{label}: no {table.name[:-1]} {ref!r}", field=label)
+        merged = {**current._mapping, **changes}
+        if "type" in changes and "max_usages" not in changes and changes["type"] == "multi":
+            merged["max_usages"] = current.max_usages
+        _check_consistency(merged)
+        changes["max_usages"] = merged["max_usages"]
+        changes["updated_at"] = utcnow()
+        return (
+            await conn.execute(
+                update(passes).where(passes.c.id == pass_id).values(**changes).returning(passes)
+            )
+        ).one()
+
+
+# Which states each life-cycle action may start from, and where it leads.
+TRANSITIONS = {
+    "suspend": (("active", "suspended"), "suspended"),
+    "resume": (("suspended", "active"), "active"),
+    "unlink": (("active", "suspended", "unlinked"), "unlinked"),
+    "delete": (STATES, "deleted"),
+}
+
+
+async def change_state(db: Database, tenant_id: str, pass_id: str, action: str) -> Any:
+    """One conditional UPDATE; when it matches nothing, say whether the pass is missing or
+    in a state the action cannot leave."""
+    allowed, target = TRANSITIONS[action]
+    async with db.write() as conn:
+        row = (
+            await conn.execute(
+                update(passes)
+                .where(passes.c.id == pass_id, passes.c.tenant_id == tenant_id,
+                       passes.c.state.in_(allowed))
+                .values(state=target, updated_at=utcnow())
+                .returning(passes)
+            )
+        ).first()
+        if row is not None:
+            return row
+        state = await conn.scalar(
+            select(passes.c.state).where(passes.c.id == pass_id, passes.c.tenant_id == tenant_id)
+        )
+    if state is None:
+        raise NotFound("no pass with that id")
+    raise Conflict(f"cannot {action} a pass that is {state}")
+
+
+# ---------------------------------------------------------------- listing
+
+
+def _metadata_clause(db: Database, wanted: dict[str, Any]) -> ColumnElement[bool]:
+    """JSON containment: PostgreSQL's ``@>``; on SQLite, equality of every leaf."""
+    if not db.is_sqlite:
+        return passes.c.meta.contains(wanted)
+    clauses: list[ColumnElement[bool]] = []
+
+    def walk(obj: dict[str, Any], path: str) -> None:
+        for key, value in obj.items():
+            sub = f'{path}."{key.replace(chr(34), "")}"'
+            if isinstance(value, dict) and value:
+                walk(value, sub)
+            elif value is None:
+                clauses.append(func.json_type(passes.c.meta, sub) == "null")
+            elif isinstance(value, bool):
+                clauses.append(func.json_type(passes.c.meta, sub) == ("true" if value else "false"))
+            elif isinstance(value, (list, dict)):
+                clauses.append(
+                    func.json_extract(passes.c.meta, sub)
+                    == orjson.dumps(value).decode()
+                )
+            else:
+                clauses.append(func.json_extract(passes.c.meta, sub) == value)
+
+    walk(wanted, "$")
+    return and_(true(), *clauses)
+
+
+async def list_passes(
+    db: Database,
+    tenant_id: str,
+    args: PageArgs,
+    *,
+    status: str | None = None,
+    template_id: str | None = None,
+    customer_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    search: str | None = None,
+) -> Page:
+    """Deleted passes are listed only when asked for with ``status: DELETED``."""
+    stmt = select(passes).where(passes.c.tenant_id == tenant_id)
+    if status is not None:
+        stmt = stmt.where(_status_clause(status, utcnow()))
+    else:
+        stmt = stmt.where(passes.c.state != "deleted")
+    if template_id is not None:
+        stmt = stmt.where(passes.c.template_id == template_id)
+    if customer_id is not None:
+        stmt = stmt.where(passes.c.customer_id == customer_id)
+    if metadata:
+        stmt = stmt.where(_metadata_clause(db, checks.json_object(metadata, "metadata")))
+    if search:
+        q = checks.text(search, "search", 200)
+        if q:
+            like = f"%{q.replace('%', '').replace('_', '')}%"
+            stmt = stmt.where(or_(passes.c.name.ilike(like), passes.c.holder_name.ilike(like),
+                                  passes.c.holder_email.ilike(like),
+                                  passes.c.code == ids.normalise_code(q)))
+    return await paginate(db, stmt, passes.c.id, args)
+
+
+# ---------------------------------------------------------------- validation (hot path)
+
+
+@dataclass(slots=True)
+class Validation:
+    valid: bool
+    reason: str | None
+    remaining_usages: int | None
+    pass_row: Any | None
+    scan_row: Any | None
+
+
+_P = passes.c
+# Built once: SQLAlchemy's compiled cache then skips compilation on every call.
+_CONSUME = (
+    update(passes)
+    .where(
+        _P.code == bindparam("p_code"),
+        _P.tenant_id == bindparam("p_tenant"),
+        _P.state == "active",
+        or_(_P.max_usages.is_(None), _P.usages_count < _P.max_usages),
+        or_(_P.valid_from.is_(None), _P.valid_from <= bindparam("p_now")),
+        or_(_P.valid_until.is_(None), _P.valid_until > bindparam("p_now")),
+    )
+    .values(usages_count=_P.usages_count + 1, updated_at=bindparam("p_now"),
+            last_scanned_at=bindparam("p_now"))
+    .returning(passes)
+)
+_BY_CODE = select(passes).where(
+    _P.code == bindparam("p_code"), _P.tenant_id == bindparam("p_tenant")
+)
+_BY_ID = select(passes).where(_P.id == bindparam("p_id"))
+_SCAN_BY_CLIENT_ID = select(scans).where(
+    scans.c.tenant_id == bindparam("s_tenant"), scans.c.client_scan_id == bindparam("s_client")
+)
+_INSERT_SCAN = insert(scans).returning(scans)
+
+
+def _reject_reason(row: Any | None, now: datetime) -> str | None:
+    if row is None:
+        return "not_found"
+    status = derive_status(row, now)
+    return None if status == "active" else status
+
+
+async def validate_pass(
+    db: Database,
+    tenant_id: str,
+    code: str,
+    *,
+    key_id: str | None = None,
+    scan_id: str | None = None,
+    device_id: str | None = None,
+    location: str | None = None,
+    dry_run: bool = False,
+) -> Validation:
+    """Consume one use if the pass can be used now, recording the scan in the same
+    transaction. A repeated ``scan_id`` replays the first answer and consumes nothing."""
+    raw_code = checks.text(code, "code", 200, required=True)
+    assert raw_code is not None
+    code_n = ids.normalise_code(raw_code)
+    scan_id = checks.text(scan_id, "scanId", 200)
+    device_id = checks.text(device_id, "deviceId", 200)
+    location = checks.text(location, "location", 200)
+    now = utcnow()
+    params = {"p_code": code_n, "p_tenant": tenant_id, "p_now": now}
+
+    if dry_run:
+        async with db.read() as conn:
+            row = (await conn.execute(_BY_CODE, params)).first()
+        reason = _reject_reason(row, now)
+        return Validation(reason is None, reason, remaining_usages(row) if row else None, row, None)
+
+    if scan_id is not None:
+        replay = await _replay(db, tenant_id, scan_id)
+        if replay is not None:
+            return replay
+    try:
+        async with db.write() as conn:
+            row = (await conn.execute(_CONSUME, params)).first()
+            reason = None
+            if row is None:
+                row = (await conn.execute(_BY_CODE, params)).first()
+                reason = _reject_reason(row, now) or "used_up"
+            scan = (
+                await conn.execute(
+                    _INSERT_SCAN,
+                    {
+                        "id": ids.new_id("scan"),
+                        "tenant_id": tenant_id,
+                        "pass_id": row.id if row is not None else None,
+                        "code": raw_code,
+                        "result": "rejected" if reason else "accepted",
+                        "reason": reason,
+                        "client_scan_id": scan_id,
+                        "device_id": device_id,
+                        "location": location,
+                        "operator_key_id": key_id,
+                        "usages_after": row.usages_count if row is not None else None,
+                        "scanned_at": now,
+                    },
+                )
+            ).one()
+    except IntegrityError:
+        # Another request recorded this scan id first; its transaction won, ours rolled back.
+        if scan_id is None:
+            raise
+        replay = await _replay(db, tenant_id, scan_id)
+        if replay is None:
+            raise
+        return replay
+    return Validation(reason is None, reason, remaining_usages(row) if row else None, row, scan)
+
+
+async def _replay(db: Database, tenant_id: str, scan_id: str) -> Validation | None:
+    async with db.read() as conn:
+        scan = (
+            await conn.execute(_SCAN_BY_CLIENT_ID, {"s_tenant": tenant_id, "s_client": scan_id})
+        ).first()
+        if scan is None:
+            return None
+        row = None
+        if scan.pass_id is not None:
+            row = (await conn.execute(_BY_ID, {"p_id": scan.pass_id})).first()
+    remaining = None
+    if row is not None and row.max_usages is not None and scan.usages_after is not None:
+        remaining = max(0, row.max_usages - scan.usages_after)
+    return Validation(scan.result == "accepted", scan.reason, remaining, row, scan)

@@ -1,0 +1,35 @@
+"""Scans: the record of every validation attempt."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .checks import choice
+from .db import Database
+from .models import scans
+from .pagination import Page, PageArgs, paginate
+from .timeutil import to_db
+
+RESULTS = ("accepted", "rejected")
+
+
+async def list_scans(
+    db: Database,
+    tenant_id: str,
+    args: PageArgs,
+    *,
+    pass_id: str | None = None,
+    result: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page:
+    stmt = select(scans).where(scans.c.tenant_id == tenant_id)
+    if pass_id is not None:
+        stmt = stmt.where(scans.c.pass_id == pass_id)
+    if result is not None:
+        stmt = stmt.where(scans.c.result == choice(result, "result", RESULTS))
+    if since is not None:
+        stmt = stmt.where(scans.c.scanned_at >= to_db(since))
+    if until is not None:
+        stmt = stmt.where(scans.c.scanned_at < to_db(until))
+    return await paginate(db, stmt, scans.c.id, args)

@@ -1,0 +1,160 @@
+"""Templates: how a pass looks and the defaults a new pass takes."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select, update
+
+from . import checks, ids
+from .db import Database
+from .errors import BadInput, Conflict, NotFound
+from .models import passes, templates
+from .pagination import Page, PageArgs, paginate
+from .timeutil import to_db, utcnow
+
+KINDS = ("generic", "event_ticket", "membership", "coupon", "boarding_pass", "access_badge",
+         "hotel_key")
+BARCODE_FORMATS = ("qr", "pdf417", "aztec", "code128")
+PASS_TYPES = ("single", "multi")
+
+
+def _check(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Check the given fields; on create also fill defaults."""
+    out: dict[str, Any] = {}
+    if creating or "name" in values:
+        out["name"] = checks.text(values.get("name"), "name", 200, required=True)
+    if creating or "kind" in values:
+        out["kind"] = checks.choice(values.get("kind") or "generic", "kind", KINDS)
+    if creating or "barcode_format" in values:
+        out["barcode_format"] = checks.choice(
+            values.get("barcode_format") or "qr", "barcodeFormat", BARCODE_FORMATS
+        )
+    if creating or "default_type" in values:
+        out["default_type"] = checks.choice(
+            values.get("default_type") or "single", "defaultType", PASS_TYPES
+        )
+    if "description" in values:
+        out["description"] = checks.text(values["description"], "description", 2000)
+    for field, label in (("background_color", "backgroundColor"),
+                         ("foreground_color", "foregroundColor"),
+                         ("label_color", "labelColor")):
+        if field in values:
+            out[field] = checks.color(values[field], label)
+    for field, label in (("logo_url", "logoUrl"), ("icon_url", "iconUrl")):
+        if field in values:
+            out[field] = checks.url(values[field], label)
+    if creating or "field_layout" in values:
+        out["field_layout"] = checks.json_object(values.get("field_layout"), "fieldLayout")
+    if "default_max_usages" in values:
+        out["default_max_usages"] = checks.positive_int(
+            values["default_max_usages"], "defaultMaxUsages"
+        )
+    if "default_valid_days" in values:
+        out["default_valid_days"] = checks.positive_int(
+            values["default_valid_days"], "defaultValidDays", maximum=36_500
+        )
+    for field in ("default_valid_from", "default_valid_until"):
+        if field in values:
+            out[field] = to_db(values[field])
+    for field, label, size in (("apple_pass_type_id", "applePassTypeId", 200),
+                               ("apple_team_id", "appleTeamId", 20),
+                               ("google_issuer_id", "googleIssuerId", 40)):
+        if field in values:
+            out[field] = checks.text(values[field], label, size)
+    return out
+
+
+def _check_defaults(row: dict[str, Any]) -> None:
+    if row.get("default_type") == "single" and (row.get("default_max_usages") or 1) > 1:
+        raise BadInput("defaultMaxUsages must be 1 (or empty) when defaultType is SINGLE",
+                       field="defaultMaxUsages")
+    start, end = row.get("default_valid_from"), row.get("default_valid_until")
+    if start and end and end <= start:
+        raise BadInput("defaultValidUntil must be later than defaultValidFrom",
+                       field="defaultValidUntil")
+
+
+async def create_template(db: Database, tenant_id: str, values: dict[str, Any]) -> Any:
+    row = _check(values, creating=True)
+    _check_defaults(row)
+    now = utcnow()
+    row.update(id=ids.new_id("template"), tenant_id=tenant_id, created_at=now, updated_at=now)
+    async with db.write() as conn:
+        return (await conn.execute(insert(templates).values(**row).returning(templates))).one()
+
+
+async def get_template(db: Database, tenant_id: str, template_id: str) -> Any:
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                select(templates).where(
+                    templates.c.id == template_id, templates.c.tenant_id == tenant_id
+                )
+            )
+        ).first()
+    if row is None:
+        raise NotFound(f"no template {template_id!r}")
+    return row
+
+
+async def update_template(
+    db: Database, tenant_id: str, template_id: str, values: dict[str, Any]
+) -> Any:
+    changes = _check(values, creating=False)
+    async with db.write() as conn:
+        current = (
+            await conn.execute(
+                select(templates).where(
+                    templates.c.id == template_id, templates.c.tenant_id == tenant_id
+                )
+            )
+        ).first()
+        if current is None:
+            raise NotFound(f"no template {template_id!r}")
+        _check_defaults({**current._mapping, **changes})
+        changes["updated_at"] = utcnow()
+        return (
+            await conn.execute(
+                update(templates)
+                .where(templates.c.id == template_id)
+                .values(**changes)
+                .returning(templates)
+            )
+        ).one()
+
+
+async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any:
+    """Refuse while any pass (deleted ones included) still points at the template."""
+    async with db.write() as conn:
+        current = (
+            await conn.execute(
+                select(templates).where(
+                    templates.c.id == template_id, templates.c.tenant_id == tenant_id
+                )
+            )
+        ).first()
+        if current is None:
+            raise NotFound(f"no template {template_id!r}")
+        in_use = await conn.scalar(select(exists().where(passes.c.template_id == template_id)))
+        if in_use:
+            raise Conflict("template is used by passes; move or delete them first")
+        await conn.execute(delete(templates).where(templates.c.id == template_id))
+        return current
+
+
+def pass_defaults(template: Any, now: datetime) -> dict[str, Any]:
+    """The values a new pass takes from its template when its input leaves them out."""
+    valid_until = template.default_valid_until
+    if valid_until is None and template.default_valid_days:
+        valid_until = now + timedelta(days=template.default_valid_days)
+    return {
+        "type": template.default_type,
+        "max_usages": template.default_max_usages,
+        "valid_from": template.default_valid_from,
+        "valid_until": valid_until,
+    }
+
+
+async def list_templates(db: Database, tenant_id: str, args: PageArgs) -> Page:
+    stmt = select(templates).where(templates.c.tenant_id == tenant_id)
+    return await paginate(db, stmt, templates.c.id, args)

@@ -1,0 +1,56 @@
+"""Pass queries."""
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import passes as pass_data
+from resolvers.errors import BadInput
+from schema.ids import raw_id
+from schema.pagination import Connection, connection, page_args
+
+from .inputs import PassFilter
+from .types import Pass
+
+
+@strawberry.type
+class PassQueries:
+    @strawberry.field(name="pass", description="A pass by id or by code.")
+    async def pass_(
+        self, info: Info, id: strawberry.ID | None = None, code: str | None = None
+    ) -> Pass | None:
+        principal = info.context.require("passes:read")
+        if (id is None) == (code is None):
+            raise BadInput("give exactly one of id or code", field="id")
+        row = await pass_data.get_pass(
+            info.context.db,
+            principal.tenant_id,
+            pass_id=raw_id(id, "Pass", "id") if id is not None else None,
+            code=code,
+        )
+        return Pass.from_row(row)
+
+    @strawberry.field(description="Passes, newest first. Deleted ones only with status DELETED.")
+    async def passes(
+        self,
+        info: Info,
+        filter: PassFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Pass]:
+        principal = info.context.require("passes:read")
+        f = filter or PassFilter()
+        page = await pass_data.list_passes(
+            info.context.db,
+            principal.tenant_id,
+            page_args(first, after, last, before),
+            status=f.status.value if f.status else None,
+            template_id=raw_id(f.template_id, "Template", "filter.templateId")
+            if f.template_id else None,
+            customer_id=raw_id(f.customer_id, "Customer", "filter.customerId")
+            if f.customer_id else None,
+            metadata=f.metadata,
+            search=f.search,
+        )
+        return connection(page, Pass.from_row)

@@ -1,0 +1,192 @@
+"""Pass and the payloads of its mutations."""
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from resolvers import scans as scan_data
+from resolvers.ids import public_token
+from resolvers.passes import derive_status, remaining_usages
+from resolvers.timeutil import from_db, utcnow
+from schema.pagination import Connection, connection, page_args
+from schema.scalars import JSON
+
+if TYPE_CHECKING:
+    from schema.customers.types import Customer
+    from schema.scans.types import Scan
+    from schema.templates.types import Template
+
+
+@strawberry.enum
+class PassType(Enum):
+    SINGLE = "single"
+    MULTI = "multi"
+
+
+@strawberry.enum
+class PassState(Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    UNLINKED = "unlinked"
+    DELETED = "deleted"
+
+
+@strawberry.enum(description="The state, refined by validity window and usage.")
+class PassStatus(Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    UNLINKED = "unlinked"
+    DELETED = "deleted"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    USED_UP = "used_up"
+
+
+@strawberry.type
+class CustomField:
+    key: str
+    value: str
+    is_public: bool
+
+
+@strawberry.type
+class Pass(relay.Node):
+    id: relay.NodeID[str]
+    code: str
+    type: PassType
+    name: str | None
+    holder_name: str | None
+    holder_email: str | None
+    holder_phone: str | None
+    status: PassStatus
+    state: PassState
+    max_usages: int | None
+    usages_count: int
+    remaining_usages: int | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    metadata: JSON
+    attributes: JSON
+    created_at: datetime
+    updated_at: datetime
+    last_scanned_at: datetime | None
+    row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Pass":
+        return cls(
+            id=row.id,
+            code=row.code,
+            type=PassType(row.type),
+            name=row.name,
+            holder_name=row.holder_name,
+            holder_email=row.holder_email,
+            holder_phone=row.holder_phone,
+            status=PassStatus(derive_status(row, utcnow())),
+            state=PassState(row.state),
+            max_usages=row.max_usages,
+            usages_count=row.usages_count,
+            remaining_usages=remaining_usages(row),
+            valid_from=from_db(row.valid_from),
+            valid_until=from_db(row.valid_until),
+            metadata=row.meta,
+            attributes=row.attributes,
+            created_at=from_db(row.created_at),
+            updated_at=from_db(row.updated_at),
+            last_scanned_at=from_db(row.last_scanned_at),
+            row=row,
+        )
+
+    @strawberry.field(description="Internal note; null for keys without passes:read.")
+    def note(self, info: Info) -> str | None:
+        return self.row.note if info.context.principal.has("passes:read") else None
+
+    @strawberry.field(description="Private fields only for keys with passes:read.")
+    def custom_fields(self, info: Info) -> list[CustomField]:
+        full = info.context.principal.has("passes:read")
+        return [
+            CustomField(key=f["key"], value=f["value"], is_public=f["isPublic"])
+            for f in self.row.custom_fields
+            if full or f["isPublic"]
+        ]
+
+    @strawberry.field(description="The holder's page: /p/{code}?token={HMAC(code)}.")
+    def public_url(self, info: Info) -> str:
+        app = info.context.app
+        token = public_token(app.secret_key, self.code)
+        return f"{app.public_base_url}/p/{self.code}?token={token}"
+
+    @strawberry.field
+    async def template(
+        self, info: Info
+    ) -> Annotated["Template", strawberry.lazy("schema.templates.types")] | None:
+        from schema.templates.types import Template
+
+        if self.row.template_id is None:
+            return None
+        row = await info.context.loaders["template"].load(self.row.template_id)
+        return Template.from_row(row) if row is not None else None
+
+    @strawberry.field
+    async def customer(
+        self, info: Info
+    ) -> Annotated["Customer", strawberry.lazy("schema.customers.types")] | None:
+        from schema.customers.types import Customer
+
+        if self.row.customer_id is None:
+            return None
+        row = await info.context.loaders["customer"].load(self.row.customer_id)
+        return Customer.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Validation attempts for this pass, newest first.")
+    async def scans(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated["Scan", strawberry.lazy("schema.scans.types")]]:
+        from schema.scans.types import Scan
+
+        principal = info.context.require("scans:read")
+        page = await scan_data.list_scans(
+            info.context.db, principal.tenant_id, page_args(first, after, last, before),
+            pass_id=self.id,
+        )
+        return connection(page, Scan.from_row)
+
+
+@strawberry.type
+class PassPayload:
+    pass_: Pass = strawberry.field(name="pass")
+
+
+@strawberry.type
+class PassesPayload:
+    passes: list[Pass]
+    count: int
+
+
+@strawberry.enum
+class ValidationReason(Enum):
+    NOT_FOUND = "not_found"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    UNLINKED = "unlinked"
+    DELETED = "deleted"
+    USED_UP = "used_up"
+
+
+@strawberry.type(description="The answer to a scan at a gate. A refusal is not an error.")
+class ValidatePassPayload:
+    valid: bool
+    reason: ValidationReason | None
+    remaining_usages: int | None
+    pass_: Pass | None = strawberry.field(name="pass")
+    scan: Annotated["Scan", strawberry.lazy("schema.scans.types")] | None

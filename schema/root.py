@@ -1,0 +1,52 @@
+"""Query and Mutation, assembled from the domains."""
+
+import strawberry
+from strawberry import relay
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from resolvers.errors import NotFound
+
+from .customers.mutations import CustomerMutations
+from .customers.queries import CustomerQueries
+from .customers.types import Customer
+from .ids import parse_global_id
+from .passes.mutations import PassMutations
+from .passes.queries import PassQueries
+from .passes.types import Pass
+from .scans.queries import ScanQueries
+from .scans.types import Scan
+from .templates.mutations import TemplateMutations
+from .templates.queries import TemplateQueries
+from .templates.types import Template
+from .viewer.types import ViewerQueries
+
+NODE_TYPES = {
+    "Pass": ("pass", "passes:read", Pass),
+    "Template": ("template", "templates:read", Template),
+    "Customer": ("customer", "customers:read", Customer),
+    "Scan": ("scan", "scans:read", Scan),
+}
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global id (raw prefixed ids work too).")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        parsed = parse_global_id(id)
+        if parsed is None:
+            raise NotFound("no object with that id")
+        type_name, raw = parsed
+        kind, scope, cls = NODE_TYPES[type_name]
+        info.context.require(scope)
+        row = await info.context.loaders[kind].load(raw)
+        if row is None:
+            raise NotFound("no object with that id")
+        return cls.from_row(row)
+
+
+Query = merge_types(
+    "Query",
+    (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries),
+)
+Mutation = merge_types("Mutation", (PassMutations, TemplateMutations, CustomerMutations))

@@ -1,0 +1,5 @@
+"""Shared scalars."""
+
+from strawberry.scalars import JSON
+
+__all__ = ["JSON"]

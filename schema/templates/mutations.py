@@ -1,0 +1,41 @@
+"""Template mutations."""
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import templates as template_data
+from schema.ids import raw_id
+from schema.inputs import provided
+
+from .inputs import CreateTemplateInput, TemplateIdInput, UpdateTemplateInput
+from .types import Template, TemplatePayload
+
+
+@strawberry.type
+class TemplateMutations:
+    @strawberry.mutation
+    async def create_template(self, info: Info, input: CreateTemplateInput) -> TemplatePayload:
+        principal = info.context.require("templates:write")
+        row = await template_data.create_template(
+            info.context.db, principal.tenant_id, provided(input)
+        )
+        return TemplatePayload(template=Template.from_row(row))
+
+    @strawberry.mutation
+    async def update_template(self, info: Info, input: UpdateTemplateInput) -> TemplatePayload:
+        principal = info.context.require("templates:write")
+        row = await template_data.update_template(
+            info.context.db,
+            principal.tenant_id,
+            raw_id(input.id, "Template", "id"),
+            provided(input, skip=("id",)),
+        )
+        return TemplatePayload(template=Template.from_row(row))
+
+    @strawberry.mutation(description="Refused with CONFLICT while any pass uses the template.")
+    async def delete_template(self, info: Info, input: TemplateIdInput) -> TemplatePayload:
+        principal = info.context.require("templates:write")
+        row = await template_data.delete_template(
+            info.context.db, principal.tenant_id, raw_id(input.id, "Template", "id")
+        )
+        return TemplatePayload(template=Template.from_row(row))
