@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 import orjson
+from pydantic import ValidationError
 
 from resolvers import auth
 from resolvers.db import Database
@@ -18,11 +19,20 @@ from .settings import Settings
 T = TypeVar("T")
 
 
+def _settings() -> Settings:
+    """Settings, or a one-line error naming what is wrong with them."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+        raise click.ClickException(f"bad settings: {problems}") from None
+
+
 def _run(fn: Callable[[Database], Awaitable[T]]) -> T:
     """Run one database task with a fresh engine; domain errors become clean CLI errors."""
 
     async def main() -> T:
-        db = Database(Settings().database_url, pool_size=2)
+        db = Database(_settings().database_url, pool_size=2)
         try:
             return await fn(db)
         finally:
@@ -63,7 +73,7 @@ def serve(host: str | None, port: int | None) -> None:
     from .app import create_app
     from .migrate import NotMigrated, check_migrated
 
-    settings = Settings()
+    settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s "
                         "%(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
@@ -85,7 +95,7 @@ def migrate() -> None:
     """Upgrade the database schema to the newest revision."""
     from .migrate import upgrade
 
-    upgrade(Settings().database_url)
+    upgrade(_settings().database_url)
     click.echo("database is up to date")
 
 

@@ -8,15 +8,15 @@ from strawberry.aiohttp.views import GraphQLView
 
 from schema.context import Context
 
-from .keys import STATE
+from .keys import PRINCIPAL, REQUEST_ID, STATE
 
 
 class PassgateGraphQLView(GraphQLView):
     async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
         return Context(
             app=request.app[STATE],
-            principal_or_none=request.get("principal"),
-            request_id=request.get("request_id", ""),
+            principal_or_none=request.get(PRINCIPAL),
+            request_id=request.get(REQUEST_ID, ""),
             request=request,
             response=response,
         )

@@ -3,6 +3,7 @@
 from aiohttp import web
 from redis.asyncio import Redis
 
+from resolvers.auth import Principal
 from resolvers.db import Database
 from schema.context import AppState
 
@@ -12,3 +13,6 @@ SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 STATE = web.AppKey("state", AppState)
 REDIS = web.AppKey("redis", Redis)
+
+REQUEST_ID = web.RequestKey("request_id", str)
+PRINCIPAL = web.RequestKey("principal", Principal)

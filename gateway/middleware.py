@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from .errors import error_response
-from .keys import SETTINGS, STATE
+from .keys import PRINCIPAL, REQUEST_ID, SETTINGS, STATE
 
 log = logging.getLogger("passgate.http")
 
@@ -21,7 +21,7 @@ PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/static/")
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-Id", "")
     request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     cap = request.app[SETTINGS].max_body_bytes
     try:
         if request.content_length is not None and request.content_length > cap:
@@ -74,5 +74,5 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     principal = await request.app[STATE].authenticator.authenticate(raw)
     if principal is None:
         return error_response(request, 401, "UNAUTHENTICATED", "invalid or revoked API key")
-    request["principal"] = principal
+    request[PRINCIPAL] = principal
     return await handler(request)

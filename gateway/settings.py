@@ -31,6 +31,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":
+        if self.secret_key is not None and not self.secret_key.get_secret_value():
+            self.secret_key = None
         if self.env == "production" and self.secret_key is None:
             raise ValueError("PASSGATE_SECRET_KEY is required when PASSGATE_ENV=production")
         self.public_base_url = self.public_base_url.rstrip("/")

@@ -5,7 +5,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, true, type_coerce, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -286,7 +287,7 @@ async def change_state(db: Database, tenant_id: str, pass_id: str, action: str) 
 def _metadata_clause(db: Database, wanted: dict[str, Any]) -> ColumnElement[bool]:
     """JSON containment: PostgreSQL's ``@>``; on SQLite, equality of every leaf."""
     if not db.is_sqlite:
-        return passes.c.meta.contains(wanted)
+        return type_coerce(passes.c.meta, JSONB).contains(wanted)
     clauses: list[ColumnElement[bool]] = []
 
     def walk(obj: dict[str, Any], path: str) -> None:
@@ -304,6 +305,8 @@ def _metadata_clause(db: Database, wanted: dict[str, Any]) -> ColumnElement[bool
                     == orjson.dumps(value).decode()
                 )
             else:
+                kinds = ("text",) if isinstance(value, str) else ("integer", "real")
+                clauses.append(func.json_type(passes.c.meta, sub).in_(kinds))
                 clauses.append(func.json_extract(passes.c.meta, sub) == value)
 
     walk(wanted, "$")

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -21,38 +22,41 @@ def _request_error_code(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
+def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(message, error.nodes, error.source, error.positions, error.path, None,
+                        extensions)
+
+
+def convert_error(error: GraphQLError, context: Any) -> GraphQLError:
+    """Give ``error`` a code. Domain errors keep their message; request errors (syntax,
+    validation, variables) too; anything else becomes ``Internal server error`` and is
+    logged with the request id. Idempotent."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        extensions = {"code": original.code}
+        if original.field:
+            extensions["field"] = original.field
+        return _with(error, original.message, extensions)
+    if original is None and (error.extensions or {}).get("code"):
+        return error
+    if error.path is None and (
+        original is None or isinstance(original, (GraphQLError, ValueError, TypeError))
+    ):
+        return _with(error, error.message,
+                     {**(error.extensions or {}), "code": _request_error_code(error)})
+    request_id = getattr(context, "request_id", "")
+    log.error("unexpected error at %s (request %s)", error.path, request_id,
+              exc_info=original or error)
+    return _with(error, MASKED_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
+
+
 class ErrorCodes(SchemaExtension):
-    """Every error leaves with a code; an unexpected one leaves as ``Internal server error``
-    and is logged with the request id so an operator can find it."""
+    """Applies ``convert_error`` to the errors of an executed operation."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not getattr(result, "errors", None):
             return
-        result.errors = [self._convert(e) for e in result.errors]
-
-    def _convert(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, DomainError):
-            extensions = {"code": original.code}
-            if original.field:
-                extensions["field"] = original.field
-            return GraphQLError(original.message, error.nodes, error.source, error.positions,
-                                error.path, None, extensions)
-        if error.path is None and (original is None or isinstance(original, (ValueError,
-                                                                              TypeError))):
-            # Request errors: syntax, validation, variable coercion. Safe to show.
-            extensions = dict(error.extensions or {})
-            extensions.setdefault("code", _request_error_code(error))
-            return GraphQLError(error.message, error.nodes, error.source, error.positions,
-                                error.path, None, extensions)
-        if error.path is not None and original is None and error.extensions:
-            return error
         context = self.execution_context.context
-        request_id = getattr(context, "request_id", "")
-        log.error("unexpected error at %s (request %s)", error.path, request_id,
-                  exc_info=original or error)
-        return GraphQLError(MASKED_MESSAGE, error.nodes, error.source, error.positions,
-                            error.path, None,
-                            {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
+        result.errors = [convert_error(e, context) for e in result.errors]

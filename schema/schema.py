@@ -14,7 +14,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from .errors import ErrorCodes
+from .errors import ErrorCodes, convert_error
 from .root import Mutation, Query
 
 CACHE_SIZE = 1024
@@ -22,7 +22,11 @@ CACHE_SIZE = 1024
 
 class PassgateSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Errors are logged by ``ErrorCodes`` (unexpected ones only, with the request id)."""
+        """Errors raised before execution (a syntax error in a cached parse, say) bypass the
+        extension: give them their code here. Nothing else is logged: expected errors are
+        not worth a line, unexpected ones are logged by ``convert_error``."""
+        context = getattr(execution_context, "context", None)
+        errors[:] = [convert_error(e, context) for e in errors]
 
 
 def build_schema(
@@ -34,14 +38,14 @@ def build_schema(
 ) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorCodes,
-        ParserCache(maxsize=CACHE_SIZE),
-        ValidationCache(maxsize=CACHE_SIZE),
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
     ]
     if not introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return PassgateSchema(
         query=Query,
         mutation=Mutation,

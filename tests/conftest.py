@@ -1,0 +1,176 @@
+"""Fixtures: the suite runs once on SQLite and once on PostgreSQL, through real HTTP.
+
+PostgreSQL: ``PASSGATE_TEST_DATABASE_URL`` (default: database ``test`` on 127.0.0.1) is the
+admin connection; each run creates its own database there and drops it afterwards. Redis:
+``PASSGATE_TEST_REDIS_URL``. Without them the PostgreSQL and Redis tests are skipped with a
+reason, unless ``PASSGATE_REQUIRE_SERVICES=1`` (CI), where they fail instead.
+"""
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy.engine import make_url
+
+from gateway.app import create_app
+from gateway.keys import DB
+from gateway.migrate import upgrade
+from gateway.settings import Settings
+from resolvers import auth
+
+PG_ADMIN_URL = os.environ.get(
+    "PASSGATE_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("PASSGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = os.environ.get("PASSGATE_REQUIRE_SERVICES") == "1"
+SECRET = "test-secret-key"
+
+
+def service_unavailable(what: str, why: str) -> None:
+    message = f"{what} unavailable ({why}); set it up or run without PASSGATE_REQUIRE_SERVICES"
+    if REQUIRE_SERVICES:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(f"{what} not reachable ({why}): skipped")
+
+
+def _tcp_reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(PG_ADMIN_URL)
+    conn = await asyncpg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+        password=url.password, database=url.database,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[str]:
+    """A migrated database for this run: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "passgate.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    admin = make_url(PG_ADMIN_URL)
+    if not _tcp_reachable(admin.host or "127.0.0.1", admin.port or 5432):
+        service_unavailable("PostgreSQL", f"nothing listens on {admin.host}:{admin.port}")
+    name = f"passgate_test_{secrets.token_hex(4)}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        service_unavailable("PostgreSQL", f"cannot create a database: {exc}")
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def backend(db_url: str) -> str:
+    return make_url(db_url).get_backend_name()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=db_url,
+        secret_key=SECRET,
+        public_base_url="http://passes.test",
+        secret_key_file=tmp_path / "secret",
+    )
+
+
+@dataclass
+class Api:
+    """A tenant with an all-scopes key, and a way to talk GraphQL to the server."""
+
+    client: TestClient
+    tenant_id: str
+    key: str
+    key_id: str
+    extra_keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Any:
+        return self.client.app[DB]
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None,
+                   key: str | None = None) -> tuple[int, dict[str, Any]]:
+        resp = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {key or self.key}"},
+        )
+        return resp.status, await resp.json()
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None,
+                  key: str | None = None) -> dict[str, Any]:
+        """Data of a request that must succeed."""
+        status, body = await self.post(query, variables, key)
+        assert status == 200, body
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def error(self, query: str, variables: dict[str, Any] | None = None,
+                    key: str | None = None) -> dict[str, Any]:
+        """The single error of a request that must fail."""
+        status, body = await self.post(query, variables, key)
+        assert status == 200, body
+        assert body.get("errors"), body
+        assert len(body["errors"]) == 1, body["errors"]
+        return body["errors"][0]
+
+    async def new_key(self, scopes: str, name: str = "limited") -> str:
+        minted = await auth.create_key(self.db, self.tenant_id, name=name, scopes=scopes)
+        return minted.key
+
+    async def other_tenant(self) -> "Api":
+        return await make_api(self.client)
+
+
+async def make_api(client: TestClient, plan: str = "pro") -> Api:
+    db = client.app[DB]
+    tenant = await auth.create_tenant(db, f"tenant-{secrets.token_hex(3)}", plan)
+    minted = await auth.create_key(db, tenant["id"], name="test", scopes="all")
+    return Api(client, tenant["id"], minted.key, minted.id)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+async def api(client: TestClient) -> AsyncIterator[Api]:
+    yield await make_api(client)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = make_url(REDIS_URL.replace("redis://", "redis+x://", 1))
+    if not _tcp_reachable(url.host or "127.0.0.1", url.port or 6379):
+        service_unavailable("Redis", f"nothing listens on {url.host}:{url.port}")
+    return REDIS_URL

@@ -1,0 +1,80 @@
+"""Real ``passgate serve`` processes for multi-process tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSGATE = [sys.executable, "-m", "gateway"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PASSGATE_")}
+    env.update(PASSGATE_DATABASE_URL=database_url, PASSGATE_SECRET_KEY="test-secret-key",
+               PASSGATE_LOG_LEVEL="WARNING")
+    env.update(extra)
+    return env
+
+
+def run_cli(database_url: str, *args: str, check: bool = True, **extra: str
+            ) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*PASSGATE, *args], env=cli_env(database_url, **extra), cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"passgate {' '.join(args)} failed: {proc.stderr}")
+    return proc
+
+
+@contextmanager
+def serve(database_url: str, count: int = 1) -> Iterator[list[str]]:
+    """Start ``count`` server processes on free ports; yield their base URLs."""
+    procs, urls = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            procs.append(subprocess.Popen(
+                [*PASSGATE, "serve", "--port", str(port)], env=cli_env(database_url), cwd=ROOT,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+            urls.append(f"http://127.0.0.1:{port}")
+        for proc, url in zip(procs, urls, strict=True):
+            _wait_ready(proc, url)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_ready(proc: subprocess.Popen[str], url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+
+    def ping() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+        if ping():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"server at {url} did not become ready")
