@@ -176,7 +176,11 @@ def _new_pass_row(
         "type": None, "max_usages": None, "valid_from": None, "valid_until": None,
     }
     if template_id:
-        row.update(pass_defaults(tpls[template_id], now))
+        defaults = pass_defaults(tpls[template_id], now)
+        if fields.get("type") not in (None, defaults["type"]):
+            # The template's usage limit belongs to its own type, not to the one asked for.
+            defaults["max_usages"] = None
+        row.update(defaults)
     if "type" not in fields and "max_usages" in item:
         # PassQR-style input gives max uses without a type: infer it.
         row["type"] = "single" if fields["max_usages"] == 1 else "multi"
