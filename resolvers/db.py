@@ -1,13 +1,16 @@
 """The database handle: one async engine, SQLite tuned for a single writer, PostgreSQL as is."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
 
 
 class Database:
@@ -52,6 +55,31 @@ class Database:
             return
         async with self._write_lock, self._write_engine.begin() as conn:
             yield conn
+
+    async def sqlite_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """SQLite only: run ``fn`` inside ``BEGIN IMMEDIATE … COMMIT`` in the driver's own
+        thread, in one hop from the event loop.
+
+        The write lock is then held for the SQL alone, not for every trip back through a busy
+        event loop between statements; this is what lets SQLite keep up on the hot path.
+        """
+        assert self._write_lock is not None, "sqlite_transaction needs SQLite"
+        async with self._write_lock, self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection  # aiosqlite.Connection, same pool, same pragmas
+
+            def run() -> T:
+                c = driver._conn
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(c)
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+                c.execute("COMMIT")
+                return result
+
+            return await driver._execute(run)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,7 +1,9 @@
 """Passes: create, update, life cycle, listing and validation (the hot path)."""
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -16,6 +18,7 @@ from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound
 from .models import customers, passes, scans, templates
 from .pagination import Page, PageArgs, paginate
+from .sqlite_rows import RowReader, to_sqlite
 from .templates import PASS_TYPES, pass_defaults
 from .timeutil import to_db, utcnow
 
@@ -427,33 +430,24 @@ async def validate_pass(
         replay = await _replay(db, tenant_id, scan_id)
         if replay is not None:
             return replay
+    scan_values = {
+        "id": ids.new_id("scan"),
+        "tenant_id": tenant_id,
+        "code": raw_code,
+        "client_scan_id": scan_id,
+        "device_id": device_id,
+        "location": location,
+        "operator_key_id": key_id,
+        "scanned_at": now,
+    }
     try:
-        async with db.write() as conn:
-            row = (await conn.execute(_CONSUME, params)).first()
-            reason = None
-            if row is None:
-                row = (await conn.execute(_BY_CODE, params)).first()
-                reason = _reject_reason(row, now) or "used_up"
-            scan = (
-                await conn.execute(
-                    _INSERT_SCAN,
-                    {
-                        "id": ids.new_id("scan"),
-                        "tenant_id": tenant_id,
-                        "pass_id": row.id if row is not None else None,
-                        "code": raw_code,
-                        "result": "rejected" if reason else "accepted",
-                        "reason": reason,
-                        "client_scan_id": scan_id,
-                        "device_id": device_id,
-                        "location": location,
-                        "operator_key_id": key_id,
-                        "usages_after": row.usages_count if row is not None else None,
-                        "scanned_at": now,
-                    },
-                )
-            ).one()
-    except IntegrityError:
+        if db.is_sqlite:
+            row, reason, scan = await db.sqlite_transaction(
+                partial(_consume_sqlite, params, scan_values)
+            )
+        else:
+            row, reason, scan = await _consume(db, params, scan_values)
+    except (IntegrityError, sqlite3.IntegrityError):
         # Another request recorded this scan id first; its transaction won, ours rolled back.
         if scan_id is None:
             raise
@@ -462,6 +456,64 @@ async def validate_pass(
             raise
         return replay
     return Validation(reason is None, reason, remaining_usages(row) if row else None, row, scan)
+
+
+def _scan_row(scan_values: dict[str, Any], row: Any, reason: str | None) -> dict[str, Any]:
+    return {
+        **scan_values,
+        "pass_id": row.id if row is not None else None,
+        "result": "rejected" if reason else "accepted",
+        "reason": reason,
+        "usages_after": row.usages_count if row is not None else None,
+    }
+
+
+async def _consume(
+    db: Database, params: dict[str, Any], scan_values: dict[str, Any]
+) -> tuple[Any, str | None, Any]:
+    """The hot path on SQLAlchemy Core: conditional UPDATE … RETURNING, then the scan."""
+    async with db.write() as conn:
+        row = (await conn.execute(_CONSUME, params)).first()
+        reason = None
+        if row is None:
+            row = (await conn.execute(_BY_CODE, params)).first()
+            reason = _reject_reason(row, params["p_now"]) or "used_up"
+        scan = (await conn.execute(_INSERT_SCAN, _scan_row(scan_values, row, reason))).one()
+    return row, reason, scan
+
+
+_PASS_ROW = RowReader(passes)
+_SCAN_ROW = RowReader(scans)
+_SQLITE_CONSUME = (
+    "UPDATE passes SET usages_count = usages_count + 1, updated_at = :now, last_scanned_at = :now"
+    " WHERE code = :code AND tenant_id = :tenant AND state = 'active'"
+    " AND (max_usages IS NULL OR usages_count < max_usages)"
+    " AND (valid_from IS NULL OR valid_from <= :now)"
+    " AND (valid_until IS NULL OR valid_until > :now)"
+    f" RETURNING {_PASS_ROW.star}"
+)
+_SQLITE_BY_CODE = f"SELECT {_PASS_ROW.star} FROM passes WHERE code = :code AND tenant_id = :tenant"
+_SQLITE_INSERT_SCAN = (
+    f"INSERT INTO scans ({_SCAN_ROW.star}) VALUES ({', '.join(':' + c for c in _SCAN_ROW.columns)})"
+    f" RETURNING {_SCAN_ROW.star}"
+)
+
+
+def _consume_sqlite(
+    params: dict[str, Any], scan_values: dict[str, Any], c: sqlite3.Connection
+) -> tuple[Any, str | None, Any]:
+    """The same transaction as ``_consume`` with the sqlite3 driver, run in its thread."""
+    now = params["p_now"]
+    args = {"code": params["p_code"], "tenant": params["p_tenant"], "now": to_sqlite(now)}
+    row = _PASS_ROW(c.execute(_SQLITE_CONSUME, args).fetchone())
+    reason = None
+    if row is None:
+        row = _PASS_ROW(c.execute(_SQLITE_BY_CODE, args).fetchone())
+        reason = _reject_reason(row, now) or "used_up"
+    values = _scan_row(scan_values, row, reason)
+    values["scanned_at"] = to_sqlite(values["scanned_at"])
+    scan = _SCAN_ROW(c.execute(_SQLITE_INSERT_SCAN, values).fetchone())
+    return row, reason, scan
 
 
 async def _replay(db: Database, tenant_id: str, scan_id: str) -> Validation | None:

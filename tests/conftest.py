@@ -6,7 +6,6 @@ admin connection; each run creates its own database there and drops it afterward
 reason, unless ``PASSGATE_REQUIRE_SERVICES=1`` (CI), where they fail instead.
 """
 
-import asyncio
 import os
 import secrets
 import socket
@@ -24,6 +23,7 @@ from gateway.keys import DB
 from gateway.migrate import upgrade
 from gateway.settings import Settings
 from resolvers import auth
+from tests.servers import temporary_database
 
 PG_ADMIN_URL = os.environ.get(
     "PASSGATE_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -48,20 +48,6 @@ def _tcp_reachable(host: str, port: int) -> bool:
         return False
 
 
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(PG_ADMIN_URL)
-    conn = await asyncpg.connect(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
-        password=url.password, database=url.database,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[str]:
@@ -75,17 +61,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     admin = make_url(PG_ADMIN_URL)
     if not _tcp_reachable(admin.host or "127.0.0.1", admin.port or 5432):
         service_unavailable("PostgreSQL", f"nothing listens on {admin.host}:{admin.port}")
-    name = f"passgate_test_{secrets.token_hex(4)}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        database = temporary_database(PG_ADMIN_URL)
+        url = database.__enter__()
     except Exception as exc:
         service_unavailable("PostgreSQL", f"cannot create a database: {exc}")
-    url = admin.set(database=name).render_as_string(hide_password=False)
     try:
         upgrade(url)
         yield url
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        database.__exit__(None, None, None)
 
 
 @pytest.fixture

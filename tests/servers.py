@@ -1,6 +1,8 @@
 """Real ``passgate serve`` processes for multi-process tests."""
 
+import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -9,6 +11,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSGATE = [sys.executable, "-m", "gateway"]
@@ -78,3 +82,26 @@ def _wait_ready(proc: subprocess.Popen[str], url: str, timeout: float = 20) -> N
             return
         time.sleep(0.1)
     raise AssertionError(f"server at {url} did not become ready")
+
+
+async def _pg_admin(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    url = make_url(admin_url)
+    conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432,
+                                 user=url.username, password=url.password, database=url.database)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def temporary_database(admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database beside ``admin_url``'s, dropped afterwards."""
+    name = f"passgate_test_{secrets.token_hex(4)}"
+    asyncio.run(_pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

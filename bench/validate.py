@@ -1,0 +1,152 @@
+"""Validations per second: passgate's /graphql against a bare-driver floor, same run.
+
+Starts a ``passgate serve`` process and the floor server (bench/floor_server.py: a bare
+aiohttp handler doing the same UPDATE ... RETURNING + scan INSERT on the raw driver) on the
+same database, then drives each with N concurrent clients for a few seconds, in interleaved
+rounds, and prints medians and the ratio. Run: ``make bench`` or
+``python bench/validate.py [--postgres ADMIN_URL] [--clients 32] [--seconds 5] [--rounds 3]``.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import (  # noqa: E402
+    cli_env,
+    free_port,
+    run_cli,
+    serve,
+    temporary_database,
+)
+
+VALIDATE = (
+    "mutation Validate($input: ValidatePassInput!) { validatePass(input: $input) "
+    "{ valid reason remainingUsages pass { code usagesCount } } }"
+)
+
+
+async def drive(url: str, body: dict, headers: dict, clients: int, seconds: float,
+                check) -> float:
+    """Requests per second completed by ``clients`` workers in a closed loop."""
+    done = 0
+    deadline = time.perf_counter() + seconds
+    async with aiohttp.ClientSession(headers=headers,
+                                     connector=aiohttp.TCPConnector(limit=clients)) as s:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                async with s.post(url, json=body) as r:
+                    data = await r.json()
+                    if r.status != 200 or not check(data):
+                        raise SystemExit(f"bad answer from {url}: {r.status} {data}")
+                done += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        return done / (time.perf_counter() - start)
+
+
+def start_floor(database_url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor_server.py"),
+                             database_url, str(port)], env=cli_env(database_url))
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with aiohttp_probe(url):
+                break
+        except OSError:
+            time.sleep(0.1)
+    return proc, url
+
+
+class aiohttp_probe:
+    def __init__(self, url: str) -> None:
+        import socket
+
+        host, port = url.rsplit(":", 1)
+        self.sock = socket.create_connection((host.split("//")[1], int(port)), timeout=1)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+
+async def create_pass(url: str, key: str) -> str:
+    doc = "mutation { createPass(input: {type: MULTI, maxUsages: null}) { pass { code } } }"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as s:
+        async with s.post(f"{url}/graphql", json={"query": doc}) as r:
+            return (await r.json())["data"]["createPass"]["pass"]["code"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--postgres", metavar="ADMIN_URL",
+                    help="run on a fresh database created beside this PostgreSQL URL's "
+                         "(default: a fresh SQLite file)")
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        if args.postgres:
+            url = stack.enter_context(temporary_database(args.postgres))
+        run_cli(url, "migrate")
+        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
+                                    "--plan", "enterprise", "--json").stdout)
+        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
+                                 "--json").stdout)["key"]
+        floor, floor_url = start_floor(url)
+        try:
+            with serve(url) as (base,):
+                code = asyncio.run(create_pass(base, key))
+                targets = {
+                    "floor: aiohttp + raw driver": (
+                        f"{floor_url}/validate", {"code": code, "tenant": tenant["id"]}, {},
+                        lambda d: d["valid"]),
+                    "passgate: POST /graphql validatePass": (
+                        f"{base}/graphql",
+                        {"query": VALIDATE, "variables": {"input": {"code": code}}},
+                        {"Authorization": f"Bearer {key}"},
+                        lambda d: d["data"]["validatePass"]["valid"]),
+                }
+                results: dict[str, list[float]] = {name: [] for name in targets}
+                for _ in range(args.rounds):
+                    for name, (target, body, headers, check) in targets.items():
+                        results[name].append(asyncio.run(drive(
+                            target, body, headers, args.clients, args.seconds, check)))
+        finally:
+            floor.terminate()
+            floor.wait()
+
+    backend = url.split("+")[0].split(":")[0]
+    print(f"\nvalidations/s, {backend}, {args.clients} clients, {args.rounds} rounds of "
+          f"{args.seconds:g}s, median (min-max)")
+    medians = {}
+    for name, values in results.items():
+        medians[name] = statistics.median(values)
+        print(f"  {name:<40} {medians[name]:8.0f}  ({min(values):.0f}-{max(values):.0f})")
+    floor_rate, ours = medians.values()
+    print(f"  passgate / floor: {ours / floor_rate:.0%}")
+
+
+if __name__ == "__main__":
+    main()
