@@ -15,6 +15,7 @@ from .health import healthz, readyz
 from .keys import DB, REDIS, SETTINGS, STATE
 from .middleware import authenticate, request_context
 from .migrate import check_migrated
+from .public import pass_page
 from .settings import Settings
 
 
@@ -75,5 +76,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/p/{code}", pass_page)
     app.router.add_get("/", index)
     return app

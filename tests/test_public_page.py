@@ -1,0 +1,35 @@
+"""The holder's public page: right token only, public fields only."""
+
+from tests.fragments import CREATE_PASS
+
+
+async def test_public_page_shows_public_fields_and_a_qr_code(api):
+    created = await api.gql(CREATE_PASS, {"input": {
+        "name": "Summer <Festival>", "holderName": "Ada", "note": "owes us money",
+        "customFields": [{"key": "Seat", "value": "A12", "isPublic": True},
+                         {"key": "Risk", "value": "high", "isPublic": False}],
+    }})
+    p = created["createPass"]["pass"]
+    path = p["publicUrl"].removeprefix("http://passes.test")
+    resp = await api.client.get(path)
+    assert resp.status == 200
+    html = await resp.text()
+    assert "Summer &lt;Festival&gt;" in html and "Ada" in html and "A12" in html
+    assert p["code"] in html and "<svg" in html
+    assert "owes us money" not in html and "high" not in html and "Risk" not in html
+
+
+async def test_public_page_needs_the_right_token(api):
+    p = (await api.gql(CREATE_PASS, {"input": {"name": "Gala"}}))["createPass"]["pass"]
+    base = f"/p/{p['code']}"
+    for query in ("", "?token=", "?token=AAAAAAAAAAAAAAAAAAAAAA"):
+        resp = await api.client.get(base + query)
+        assert resp.status == 404
+        assert "Gala" not in await resp.text()
+
+
+async def test_deleted_pass_has_no_public_page(api):
+    p = (await api.gql(CREATE_PASS, {"input": {"name": "Gone"}}))["createPass"]["pass"]
+    await api.gql(f'mutation {{ deletePass(input: {{id: "{p["id"]}"}}) {{ pass {{ id }} }} }}')
+    resp = await api.client.get(p["publicUrl"].removeprefix("http://passes.test"))
+    assert resp.status == 404
