@@ -77,6 +77,7 @@ def serve(host: str | None, port: int | None) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s "
                         "%(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     async def check(db: Database) -> None:
         await check_migrated(db.engine, settings.database_url)
