@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from . import checks, ids
 from .db import Database
 from .errors import BadInput, Conflict, NotFound
+from .loaders import fetch_owned
 from .models import customers, passes
 from .pagination import Page, PageArgs, paginate
 from .timeutil import utcnow
@@ -92,15 +93,7 @@ async def update_customer(
 async def delete_customer(db: Database, tenant_id: str, customer_id: str) -> Any:
     """Delete the profile; its passes stay and lose their customer link."""
     async with db.write() as conn:
-        current = (
-            await conn.execute(
-                select(customers).where(
-                    customers.c.id == customer_id, customers.c.tenant_id == tenant_id
-                )
-            )
-        ).first()
-        if current is None:
-            raise NotFound("no customer with that id")
+        current = await fetch_owned(conn, "customer", tenant_id, customer_id)
         await conn.execute(
             update(passes).where(passes.c.customer_id == customer_id).values(customer_id=None)
         )

@@ -4,8 +4,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Database
+from .errors import NotFound
 from .models import customers, passes, scans, templates
 
 TABLES: dict[str, Table] = {
@@ -28,3 +30,13 @@ async def load_by_ids(
         )
         found = {r.id: r for r in rows}
     return [found.get(k) for k in keys]
+
+
+async def fetch_owned(conn: AsyncConnection, kind: str, tenant_id: str, row_id: str) -> Any:
+    """One row of this tenant's, or NOT_FOUND (the same for another tenant's row)."""
+    table = TABLES[kind]
+    stmt = select(table).where(table.c.id == row_id, table.c.tenant_id == tenant_id)
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"no {kind} with that id")
+    return row

@@ -7,7 +7,8 @@ from sqlalchemy import delete, exists, insert, select, update
 
 from . import checks, ids
 from .db import Database
-from .errors import BadInput, Conflict, NotFound
+from .errors import BadInput, Conflict
+from .loaders import fetch_owned
 from .models import passes, templates
 from .pagination import Page, PageArgs, paginate
 from .timeutil import to_db, utcnow
@@ -85,16 +86,7 @@ async def create_template(db: Database, tenant_id: str, values: dict[str, Any]) 
 
 async def get_template(db: Database, tenant_id: str, template_id: str) -> Any:
     async with db.read() as conn:
-        row = (
-            await conn.execute(
-                select(templates).where(
-                    templates.c.id == template_id, templates.c.tenant_id == tenant_id
-                )
-            )
-        ).first()
-    if row is None:
-        raise NotFound(f"no template {template_id!r}")
-    return row
+        return await fetch_owned(conn, "template", tenant_id, template_id)
 
 
 async def update_template(
@@ -102,15 +94,7 @@ async def update_template(
 ) -> Any:
     changes = _check(values, creating=False)
     async with db.write() as conn:
-        current = (
-            await conn.execute(
-                select(templates).where(
-                    templates.c.id == template_id, templates.c.tenant_id == tenant_id
-                )
-            )
-        ).first()
-        if current is None:
-            raise NotFound(f"no template {template_id!r}")
+        current = await fetch_owned(conn, "template", tenant_id, template_id)
         _check_defaults({**current._mapping, **changes})
         changes["updated_at"] = utcnow()
         return (
@@ -126,15 +110,7 @@ async def update_template(
 async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any:
     """Refuse while any pass (deleted ones included) still points at the template."""
     async with db.write() as conn:
-        current = (
-            await conn.execute(
-                select(templates).where(
-                    templates.c.id == template_id, templates.c.tenant_id == tenant_id
-                )
-            )
-        ).first()
-        if current is None:
-            raise NotFound(f"no template {template_id!r}")
+        current = await fetch_owned(conn, "template", tenant_id, template_id)
         in_use = await conn.scalar(select(exists().where(passes.c.template_id == template_id)))
         if in_use:
             raise Conflict("template is used by passes; move or delete them first")

@@ -6,10 +6,10 @@ from strawberry.types import Info
 from resolvers import passes as pass_data
 from resolvers.errors import BadInput
 from schema.ids import raw_id
-from schema.pagination import Connection, connection, page_args
+from schema.pagination import Connection
 
 from .inputs import PassFilter
-from .types import Pass
+from .types import Pass, pass_connection
 
 
 @strawberry.type
@@ -39,12 +39,9 @@ class PassQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Pass]:
-        principal = info.context.require("passes:read")
         f = filter or PassFilter()
-        page = await pass_data.list_passes(
-            info.context.db,
-            principal.tenant_id,
-            page_args(first, after, last, before),
+        return await pass_connection(
+            info, first, after, last, before,
             status=f.status.value if f.status else None,
             template_id=raw_id(f.template_id, "Template", "filter.templateId")
             if f.template_id else None,
@@ -53,4 +50,3 @@ class PassQueries:
             metadata=f.metadata,
             search=f.search,
         )
-        return connection(page, Pass.from_row)

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from resolvers import passes as pass_data
 from resolvers import scans as scan_data
 from resolvers.ids import public_token
 from resolvers.passes import derive_status, remaining_usages
@@ -159,6 +160,22 @@ class Pass(relay.Node):
             pass_id=self.id,
         )
         return connection(page, Scan.from_row)
+
+
+async def pass_connection(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    **filters: Any,
+) -> Connection[Pass]:
+    """A page of this tenant's passes; shared by ``passes`` and the types that own passes."""
+    principal = info.context.require("passes:read")
+    page = await pass_data.list_passes(
+        info.context.db, principal.tenant_id, page_args(first, after, last, before), **filters
+    )
+    return connection(page, Pass.from_row)
 
 
 @strawberry.type

@@ -8,9 +8,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from resolvers import passes as pass_data
 from resolvers.timeutil import from_db
-from schema.pagination import Connection, connection, page_args
+from schema.pagination import Connection
 from schema.scalars import JSON
 
 from ..passes.types import PassType
@@ -97,14 +96,9 @@ class Template(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated["Pass", strawberry.lazy("schema.passes.types")]]:
-        from schema.passes.types import Pass
+        from schema.passes.types import pass_connection
 
-        principal = info.context.require("passes:read")
-        page = await pass_data.list_passes(
-            info.context.db, principal.tenant_id, page_args(first, after, last, before),
-            template_id=self.id,
-        )
-        return connection(page, Pass.from_row)
+        return await pass_connection(info, first, after, last, before, template_id=self.id)
 
 
 @strawberry.type
