@@ -1,6 +1,6 @@
 """The per-request context shared by ``/graphql`` and the REST routes."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -49,7 +49,6 @@ class Context:
     request_id: str = ""
     request: Any = None
     response: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def db(self) -> Database:

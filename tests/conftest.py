@@ -10,7 +10,7 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,6 @@ class Api:
     tenant_id: str
     key: str
     key_id: str
-    extra_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def db(self) -> Any:
