@@ -64,7 +64,7 @@ class Database:
         event loop between statements; this is what lets SQLite keep up on the hot path.
         """
         assert self._write_lock is not None, "sqlite_transaction needs SQLite"
-        async with self._write_lock, self.engine.connect() as conn:
+        async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection  # aiosqlite.Connection, same pool, same pragmas
 
@@ -79,7 +79,8 @@ class Database:
                 c.execute("COMMIT")
                 return result
 
-            return await driver._execute(run)
+            async with self._write_lock:
+                return await driver._execute(run)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

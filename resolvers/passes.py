@@ -1,13 +1,27 @@
 """Passes: create, update, life cycle, listing and validation (the hot path)."""
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, func, insert, or_, select, true, type_coerce, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -390,6 +404,38 @@ _SCAN_BY_CLIENT_ID = select(scans).where(
 )
 _INSERT_SCAN = insert(scans).returning(scans)
 
+# PostgreSQL's accepted case in ONE statement: the conditional UPDATE and the scan INSERT as
+# data-modifying CTEs, run in autocommit. No BEGIN/COMMIT round trips, and the pass's row
+# lock is held for this one statement only. Atomic all the same: if the INSERT fails (a
+# repeated client scan id), the statement fails as a whole and the UPDATE is undone with it.
+_CONSUMED = _CONSUME.cte("consumed")
+_S = scans.c
+_ACCEPTED_SCAN_VALUES = {  # the SQL twin of ``_scan_row`` for an accepted scan
+    _S.id: bindparam("s_id", type_=_S.id.type),
+    _S.tenant_id: _CONSUMED.c.tenant_id,
+    _S.pass_id: _CONSUMED.c.id,
+    _S.code: bindparam("s_code", type_=_S.code.type),
+    _S.result: literal("accepted", _S.result.type),
+    _S.reason: null(),
+    _S.client_scan_id: bindparam("s_client", type_=_S.client_scan_id.type),
+    _S.device_id: bindparam("s_device", type_=_S.device_id.type),
+    _S.location: bindparam("s_location", type_=_S.location.type),
+    _S.operator_key_id: bindparam("s_key", type_=_S.operator_key_id.type),
+    _S.usages_after: _CONSUMED.c.usages_count,
+    _S.scanned_at: bindparam("p_now", type_=_S.scanned_at.type),
+}
+assert set(_ACCEPTED_SCAN_VALUES) == set(_S), "every scan column needs a value"
+_RECORDED = (
+    insert(scans)
+    .from_select(list(_ACCEPTED_SCAN_VALUES), select(*_ACCEPTED_SCAN_VALUES.values()))
+    .returning(scans)
+    .cte("scan")
+)
+_CONSUME_AND_RECORD = select(
+    *_CONSUMED.c, *_RECORDED.c
+).select_from(_CONSUMED.join(_RECORDED, _RECORDED.c.pass_id == _CONSUMED.c.id))
+_N_PASS_COLUMNS = len(passes.c)
+
 
 def _reject_reason(row: Any | None, now: datetime) -> str | None:
     if row is None:
@@ -421,7 +467,7 @@ async def validate_pass(
     params = {"p_code": code_n, "p_tenant": tenant_id, "p_now": now}
 
     if dry_run:
-        async with db.read() as conn:
+        async with _single_statements(db) as conn:
             row = (await conn.execute(_BY_CODE, params)).first()
         reason = _reject_reason(row, now)
         return Validation(reason is None, reason, remaining_usages(row) if row else None, row, None)
@@ -446,7 +492,7 @@ async def validate_pass(
                 partial(_consume_sqlite, params, scan_values)
             )
         else:
-            row, reason, scan = await _consume(db, params, scan_values)
+            row, reason, scan = await _consume_postgresql(db, params, scan_values)
     except (IntegrityError, sqlite3.IntegrityError):
         # Another request recorded this scan id first; its transaction won, ours rolled back.
         if scan_id is None:
@@ -468,10 +514,50 @@ def _scan_row(scan_values: dict[str, Any], row: Any, reason: str | None) -> dict
     }
 
 
+@asynccontextmanager
+async def _single_statements(db: Database) -> AsyncIterator[AsyncConnection]:
+    """A connection for work that is one statement, or independent ones: in autocommit on
+    PostgreSQL, which spares the BEGIN and COMMIT/ROLLBACK round trips around each. SQLite
+    keeps ``db.read()``: its connections take their BEGIN from ``Database`` instead."""
+    if db.is_sqlite:
+        async with db.read() as conn:
+            yield conn
+        return
+    async with db.engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def _consume_postgresql(
+    db: Database, params: dict[str, Any], scan_values: dict[str, Any]
+) -> tuple[Any, str | None, Any]:
+    """The accepted case in one round trip: ``_CONSUME_AND_RECORD`` in autocommit. Only when
+    it consumed nothing does a transaction (``_consume``) name the reason and record it.
+
+    The rows are the namedtuples of the SQLite path; SQLAlchemy has already converted the
+    values (aware datetimes, parsed JSON)."""
+    values = {
+        **params,
+        "s_id": scan_values["id"],
+        "s_code": scan_values["code"],
+        "s_client": scan_values["client_scan_id"],
+        "s_device": scan_values["device_id"],
+        "s_location": scan_values["location"],
+        "s_key": scan_values["operator_key_id"],
+    }
+    async with _single_statements(db) as conn:
+        hit = (await conn.execute(_CONSUME_AND_RECORD, values)).first()
+    if hit is None:
+        return await _consume(db, params, scan_values)
+    row = _PASS_ROW.cls._make(hit[:_N_PASS_COLUMNS])
+    return row, None, _SCAN_ROW.cls._make(hit[_N_PASS_COLUMNS:])
+
+
 async def _consume(
     db: Database, params: dict[str, Any], scan_values: dict[str, Any]
 ) -> tuple[Any, str | None, Any]:
-    """The hot path on SQLAlchemy Core: conditional UPDATE … RETURNING, then the scan."""
+    """Conditional UPDATE … RETURNING, then the scan, in one transaction: on PostgreSQL the
+    path of rejections. The UPDATE is tried again, since the pass may have become usable
+    after ``_CONSUME_AND_RECORD`` missed (resumed, limit raised): an UPDATE always decides."""
     async with db.write() as conn:
         row = (await conn.execute(_CONSUME, params)).first()
         reason = None
@@ -517,7 +603,7 @@ def _consume_sqlite(
 
 
 async def _replay(db: Database, tenant_id: str, scan_id: str) -> Validation | None:
-    async with db.read() as conn:
+    async with _single_statements(db) as conn:
         scan = (
             await conn.execute(_SCAN_BY_CLIENT_ID, {"s_tenant": tenant_id, "s_client": scan_id})
         ).first()
