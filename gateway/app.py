@@ -12,10 +12,11 @@ from schema.schema import build_schema
 
 from .graphql_view import PassgateGraphQLView
 from .health import healthz, readyz
-from .keys import DB, REDIS, SETTINGS, STATE
-from .middleware import authenticate, request_context
+from .keys import DB, LIMITER, REDIS, SETTINGS, STATE
+from .middleware import authenticate, enforce_plan_and_limits, request_context
 from .migrate import check_migrated
 from .public import pass_page
+from .ratelimit import MemoryLimiter, RedisLimiter
 from .settings import Settings
 
 
@@ -36,17 +37,23 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.dispose()
 
 
-async def _redis(app: web.Application) -> AsyncIterator[None]:
-    url = app[SETTINGS].redis_url
-    if not url:
-        yield
-        return
-    client = Redis.from_url(url)
-    app[REDIS] = client
+async def _redis_and_limits(app: web.Application) -> AsyncIterator[None]:
+    """Redis when configured; the rate limiter on it, or in process without it."""
+    settings = app[SETTINGS]
+    client = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    if client is not None:
+        app[REDIS] = client
+    if settings.rate_limits:
+        app[LIMITER] = (
+            RedisLimiter(client, prefix=settings.redis_prefix + "rl:",
+                         window=settings.rate_limit_window)
+            if client is not None else MemoryLimiter(settings.rate_limit_window)
+        )
     try:
         yield
     finally:
-        await client.aclose()
+        if client is not None:
+            await client.aclose()
 
 
 async def index(request: web.Request) -> web.Response:
@@ -57,11 +64,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_context, authenticate],
+        middlewares=[request_context, authenticate, enforce_plan_and_limits],
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_redis_and_limits)
     schema = build_schema(
         introspection=settings.introspection,
         max_depth=settings.max_query_depth,

@@ -7,12 +7,14 @@ from resolvers.auth import Principal
 from resolvers.db import Database
 from schema.context import AppState
 
+from .ratelimit import Limiter
 from .settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 STATE = web.AppKey("state", AppState)
 REDIS = web.AppKey("redis", Redis)
+LIMITER = web.AppKey("limiter", Limiter)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)

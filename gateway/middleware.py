@@ -7,8 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from resolvers.plans import PLANS
+
+from .classify import classify_body, classify_document
 from .errors import error_response
-from .keys import PRINCIPAL, REQUEST_ID, SETTINGS, STATE
+from .keys import LIMITER, PRINCIPAL, REQUEST_ID, SETTINGS, STATE
+from .ratelimit import Bucket
 
 log = logging.getLogger("passgate.http")
 
@@ -76,3 +80,50 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         return error_response(request, 401, "UNAUTHENTICATED", "invalid or revoked API key")
     request[PRINCIPAL] = principal
     return await handler(request)
+
+
+def _request_costs(request: web.Request, body: bytes) -> tuple[tuple[str, int], ...]:
+    if request.path == "/graphql":
+        if request.method == "POST":
+            return classify_body(body)
+        name = request.query.get("operationName")
+        return classify_document(request.query.get("query", ""), name)
+    return (("read", 1),) if request.method in ("GET", "HEAD") else (("write", 1),)
+
+
+@web.middleware
+async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The plan must include API access; each endpoint class has a per-minute budget per key
+    and, separately, per client IP. Answers carry ``X-RateLimit-*``; a refusal is a 429 with
+    ``Retry-After``."""
+    principal = request.get(PRINCIPAL)
+    if principal is None:
+        return await handler(request)
+    plan = PLANS[principal.plan]
+    if not plan.api_access:
+        return error_response(request, 403, "PLAN_LIMIT",
+                              f"API access requires the starter plan or above; this tenant "
+                              f"is on the {plan.name} plan")
+    limiter = request.app.get(LIMITER)
+    if limiter is None:
+        return await handler(request)
+    body = await request.read() if request.method == "POST" else b""
+    decision = None
+    for kind, cost in _request_costs(request, body):
+        limit = plan.per_minute[kind]
+        decision = await limiter.hit(
+            [Bucket(f"key:{principal.key_id}:{kind}", limit),
+             Bucket(f"ip:{request.remote}:{kind}", limit)],
+            cost,
+        )
+        if not decision.allowed:
+            refused = error_response(
+                request, 429, "RATE_LIMITED",
+                f"rate limit reached: {decision.limit} {kind} requests a minute; "
+                f"retry in {decision.retry_after} s")
+            refused.headers.update(decision.headers())
+            return refused
+    response = await handler(request)
+    if decision is not None:
+        response.headers.update(decision.headers())
+    return response

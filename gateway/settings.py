@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./passgate.db"
     redis_url: str | None = None
+    redis_prefix: str = "passgate:"
+    rate_limits: bool = True
+    rate_limit_window: int = 60
     secret_key: SecretStr | None = None
     secret_key_file: Path = Path(".passgate-secret")
     public_base_url: str = "http://127.0.0.1:8080"

@@ -42,14 +42,15 @@ def run_cli(database_url: str, *args: str, check: bool = True, **extra: str
 
 
 @contextmanager
-def serve(database_url: str, count: int = 1) -> Iterator[list[str]]:
+def serve(database_url: str, count: int = 1, **extra: str) -> Iterator[list[str]]:
     """Start ``count`` server processes on free ports; yield their base URLs."""
     procs, urls = [], []
     try:
         for _ in range(count):
             port = free_port()
             procs.append(subprocess.Popen(
-                [*PASSGATE, "serve", "--port", str(port)], env=cli_env(database_url), cwd=ROOT,
+                [*PASSGATE, "serve", "--port", str(port)], env=cli_env(database_url, **extra),
+                cwd=ROOT,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
             urls.append(f"http://127.0.0.1:{port}")
         for proc, url in zip(procs, urls, strict=True):

@@ -78,7 +78,8 @@ async def _create(url: str, key: str, fields: dict) -> str:
 async def test_two_server_processes_on_postgresql(db_url, backend):
     if backend != "postgresql":
         pytest.skip("several processes share PostgreSQL only; SQLite is one process")
-    tenant = json.loads(run_cli(db_url, "tenants", "create", "two-procs", "--json").stdout)
+    tenant = json.loads(run_cli(db_url, "tenants", "create", "two-procs", "--plan", "pro",
+                                "--json").stdout)
     key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"],
                              "--json").stdout)["key"]
     with serve(db_url, count=2) as urls:

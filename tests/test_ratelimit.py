@@ -1,0 +1,134 @@
+"""Plans and rate limits on the GraphQL door: exact counts, honest headers, shared via Redis."""
+
+import asyncio
+import json
+import secrets
+import time
+
+import aiohttp
+import pytest
+
+from gateway.app import create_app
+from gateway.keys import LIMITER
+from tests.conftest import make_api
+from tests.fragments import VALIDATE
+from tests.servers import free_port, run_cli, serve
+
+VIEWER = "{ viewer { plan } }"
+HOUR = 3600  # a long window: a burst never straddles two windows and flakes
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings):
+    settings.rate_limit_window = HOUR
+    return await aiohttp_client(create_app(settings))
+
+
+async def post(api, query: str, variables=None):
+    resp = await api.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                 headers={"Authorization": f"Bearer {api.key}"})
+    return resp.status, resp.headers, await resp.json()
+
+
+async def test_free_plan_has_no_api_access(client):
+    api = await make_api(client, plan="free")
+    status, _, body = await post(api, VIEWER)
+    assert status == 403
+    assert body["errors"][0]["extensions"]["code"] == "PLAN_LIMIT"
+    assert "API access requires the starter plan" in body["errors"][0]["message"]
+
+
+async def test_burst_admits_exactly_the_limit(client):
+    api = await make_api(client, plan="starter")  # 120 reads a minute
+    results = await asyncio.gather(*(post(api, VIEWER) for _ in range(130)))
+    statuses = [s for s, _, _ in results]
+    assert statuses.count(200) == 120 and statuses.count(429) == 10
+    _, headers, body = next(r for r in results if r[0] == 429)
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert headers["X-RateLimit-Limit"] == "120" and headers["X-RateLimit-Remaining"] == "0"
+    assert 1 <= int(headers["Retry-After"]) <= HOUR
+    assert int(headers["X-RateLimit-Reset"]) >= int(time.time())
+
+
+async def test_headers_count_down(client):
+    api = await make_api(client, plan="starter")
+    remaining = []
+    for _ in range(3):
+        status, headers, _ = await post(api, VIEWER)
+        assert status == 200 and headers["X-RateLimit-Limit"] == "120"
+        remaining.append(int(headers["X-RateLimit-Remaining"]))
+    assert remaining == [119, 118, 117]
+
+
+async def test_each_mutation_in_a_document_counts(client):
+    api = await make_api(client, plan="starter")  # 60 writes a minute
+    three = "mutation { a: createPass(input: {}) { pass { id } } " \
+            "b: createPass(input: {}) { pass { id } } c: createPass(input: {}) { pass { id } } }"
+    for _ in range(20):
+        status, _, body = await post(api, three)
+        assert status == 200, body
+    status, _, _ = await post(api, "mutation { createPass(input: {}) { pass { id } } }")
+    assert status == 429
+    status, _, _ = await post(api, VIEWER)  # reads have their own budget
+    assert status == 200
+
+
+async def test_the_ip_budget_is_shared_by_keys(client):
+    api = await make_api(client, plan="starter")
+    other = await make_api(client, plan="starter")
+    await asyncio.gather(*(post(api, VIEWER) for _ in range(120)))
+    status, _, _ = await post(api, VIEWER)
+    assert status == 429
+    status, headers, _ = await post(other, VIEWER)  # same client IP, fresh key
+    assert status == 429 and headers["X-RateLimit-Remaining"] == "0"
+
+
+async def test_window_resets_and_retry_after_is_honest(aiohttp_client, settings):
+    settings.rate_limit_window = 2
+    api = await make_api(await aiohttp_client(create_app(settings)), plan="starter")
+    await asyncio.sleep(2 - time.time() % 2)  # start at the top of a window
+    await asyncio.gather(*(post(api, VIEWER) for _ in range(120)))
+    status, headers, _ = await post(api, VIEWER)
+    assert status == 429
+    await asyncio.sleep(int(headers["Retry-After"]) + 0.05)
+    status, headers, _ = await post(api, VIEWER)
+    assert status == 200 and headers["X-RateLimit-Remaining"] == "119"
+
+
+async def test_redis_down_fails_open(aiohttp_client, settings):
+    settings.redis_url = f"redis://127.0.0.1:{free_port()}/0"
+    client = await aiohttp_client(create_app(settings))
+    api = await make_api(client, plan="starter")
+    statuses = [(await post(api, VIEWER))[0] for _ in range(5)]
+    assert statuses == [200] * 5
+    assert client.app[LIMITER].failures == 5
+
+
+@pytest.mark.slow
+async def test_two_processes_share_limits_through_redis(db_url, backend, redis_url):
+    if backend != "postgresql":
+        pytest.skip("several processes share PostgreSQL only; SQLite is one process")
+    tenant = json.loads(run_cli(db_url, "tenants", "create", "limited", "--plan", "starter",
+                                "--json").stdout)
+    key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"],
+                             "--json").stdout)["key"]
+    prefix = f"passgate-test-{secrets.token_hex(4)}:"
+    body = {"query": VALIDATE, "variables": {"input": {"code": "NOPE", "dryRun": True}}}
+    with serve(db_url, count=2, PASSGATE_REDIS_URL=redis_url,
+               PASSGATE_REDIS_PREFIX=prefix, PASSGATE_RATE_LIMIT_WINDOW=str(HOUR)) as urls:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as s:
+
+            async def one(i: int) -> int:
+                async with s.post(f"{urls[i % 2]}/graphql", json=body) as r:
+                    await r.read()
+                    return r.status
+
+            statuses = await asyncio.gather(*(one(i) for i in range(100)))
+    assert statuses.count(200) == 60 and statuses.count(429) == 40  # starter: 60 validations
+    import redis.asyncio as aioredis
+
+    r = aioredis.from_url(redis_url)
+    keys = [k async for k in r.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await r.delete(*keys)
+    await r.aclose()
