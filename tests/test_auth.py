@@ -2,11 +2,15 @@
 
 import asyncio
 import hashlib
+import json
 
+import aiohttp
+import pytest
 from sqlalchemy import select
 
 from resolvers import auth
 from resolvers.models import api_keys
+from tests.servers import run_cli, serve
 
 VIEWER = "{ viewer { tenant { id name plan } plan key { id name prefix } scopes } }"
 
@@ -83,3 +87,29 @@ async def test_last_used_at_is_recorded(api):
         after = (await conn.execute(select(api_keys.c.last_used_at)
                                     .where(api_keys.c.id == api.key_id))).scalar()
     assert after is not None
+
+
+@pytest.mark.slow
+async def test_revocation_reaches_every_process_within_a_second(db_url, backend):
+    if backend != "postgresql":
+        pytest.skip("several processes share PostgreSQL only; SQLite is one process")
+    tenant = json.loads(run_cli(db_url, "tenants", "create", "revoking", "--plan", "pro",
+                                "--json").stdout)
+    key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"],
+                             "--json").stdout)
+    with serve(db_url, count=2) as urls:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {key['key']}"}
+        ) as session:
+
+            async def statuses() -> list[int]:
+                out = []
+                for url in urls:
+                    async with session.post(f"{url}/graphql", json={"query": VIEWER}) as r:
+                        out.append(r.status)
+                return out
+
+            assert await statuses() == [200, 200]  # both processes have the key cached
+            run_cli(db_url, "keys", "revoke", key["id"])
+            await asyncio.sleep(1.05)
+            assert await statuses() == [401, 401]
