@@ -12,7 +12,7 @@ import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 VALIDATE_FIELDS = frozenset({"validatePass"})
-ADMIN_FIELDS: frozenset[str] = frozenset()
+ADMIN_FIELDS = frozenset({"updateTenantLimits"})
 READ = (("read", 1),)
 
 

@@ -153,6 +153,29 @@ def tenants_list(as_json: bool) -> None:
         click.echo(f"{r['id']}  {r['plan']:<10}  {r['name']}")
 
 
+@tenants.command("limits")
+@click.argument("tenant_ref")
+@click.option("--key", "key_id", help="Override one key (key_…) instead of the tenant.")
+@click.option("--read", type=int)
+@click.option("--write", type=int)
+@click.option("--validate", type=int)
+@click.option("--admin", type=int)
+@click.option("--clear", multiple=True, type=click.Choice(["read", "write", "validate", "admin"]),
+              help="Return a class to its default; may be repeated.")
+def tenants_limits(tenant_ref: str, key_id: str | None, clear: tuple[str, ...],
+                   **values: int | None) -> None:
+    """Show or override per-minute rate limits (plan defaults otherwise)."""
+    from resolvers.limits import update_limits
+
+    changes: dict[str, int | None] = {k: v for k, v in values.items() if v is not None}
+    changes.update({k: None for k in clear})
+
+    async def go(db: Database) -> dict[str, Any]:
+        return await update_limits(db, await _tenant_id(db, tenant_ref), changes, key_id=key_id)
+
+    _echo_json(_run(go))
+
+
 @main.group()
 def keys() -> None:
     """Manage API keys (shown once, stored hashed)."""

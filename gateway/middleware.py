@@ -110,7 +110,7 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
     body = await request.read() if request.method == "POST" else b""
     decision = None
     for kind, cost in _request_costs(request, body):
-        limit = plan.per_minute[kind]
+        limit = principal.limits[kind]
         decision = await limiter.hit(
             [Bucket(f"key:{principal.key_id}:{kind}", limit),
              Bucket(f"ip:{request.remote}:{kind}", limit)],

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from . import ids
 from .db import Database
 from .errors import BadInput, Forbidden, NotFound
+from .limits import effective_limits
 from .models import api_keys, tenants
 from .scopes import check_plan, parse_scopes
 from .timeutil import utcnow
@@ -29,6 +30,7 @@ class Principal:
     key_prefix: str
     scopes: frozenset[str]
     dialect: str
+    limits: dict[str, int]
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
@@ -174,7 +176,8 @@ class KeyAuthenticator:
 
     async def _load(self, digest: str) -> Principal | None:
         stmt = (
-            select(api_keys, tenants.c.name.label("tenant_name"), tenants.c.plan)
+            select(api_keys, tenants.c.name.label("tenant_name"), tenants.c.plan,
+                   tenants.c.rate_limits.label("tenant_limits"))
             .join(tenants, tenants.c.id == api_keys.c.tenant_id)
             .where(api_keys.c.key_hash == digest)
         )
@@ -193,6 +196,7 @@ class KeyAuthenticator:
             key_prefix=row.prefix,
             scopes=frozenset(row.scopes),
             dialect=row.dialect,
+            limits=effective_limits(row.plan, row.tenant_limits, row.rate_limits),
         )
 
 

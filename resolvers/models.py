@@ -25,6 +25,7 @@ class Tenant(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=200, index=True)
     plan: str = Field(max_length=20)
+    rate_limits: dict[str, int] | None = json_column(nullable=True)
     created_at: datetime
 
 
@@ -39,6 +40,7 @@ class ApiKey(SQLModel, table=True):
     last4: str = Field(max_length=4)
     scopes: list[str] = json_column()
     dialect: str = Field(default="native", max_length=20)
+    rate_limits: dict[str, int] | None = json_column(nullable=True)
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None

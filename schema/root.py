@@ -11,6 +11,7 @@ from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
 from .customers.types import Customer
 from .ids import parse_global_id
+from .limits.types import LimitMutations
 from .passes.mutations import PassMutations
 from .passes.queries import PassQueries
 from .passes.types import Pass
@@ -49,4 +50,6 @@ Query = merge_types(
     "Query",
     (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries),
 )
-Mutation = merge_types("Mutation", (PassMutations, TemplateMutations, CustomerMutations))
+Mutation = merge_types(
+    "Mutation", (PassMutations, TemplateMutations, CustomerMutations, LimitMutations)
+)

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.keys import LIMITER
+from resolvers import auth
 from tests.conftest import make_api
 from tests.fragments import VALIDATE
 from tests.servers import free_port, run_cli, serve
@@ -132,3 +133,52 @@ async def test_two_processes_share_limits_through_redis(db_url, backend, redis_u
     if keys:
         await r.delete(*keys)
     await r.aclose()
+
+
+LIMITS = """mutation($input: UpdateTenantLimitsInput!) {
+  updateTenantLimits(input: $input) { effective { read write validate admin } overridden } }"""
+
+
+async def test_tenant_and_key_overrides(client):
+    api = await make_api(client, plan="starter")
+    data = await api.gql(LIMITS, {"input": {"read": 5, "validate": 5000}})
+    assert data["updateTenantLimits"] == {
+        "effective": {"read": 5, "write": 60, "validate": 5000, "admin": 30},
+        "overridden": ["read", "validate"],
+    }
+    scanner = await auth.create_key(api.db, api.tenant_id, name="scanner", scopes="all")
+    data = await api.gql(LIMITS, {"input": {"keyId": scanner.id, "read": 2}})
+    assert data["updateTenantLimits"]["effective"]["read"] == 2
+    await asyncio.sleep(1.05)  # keys are cached for a second
+    viewer = await api.gql("{ viewer { limits { read validate } } }")
+    assert viewer["viewer"]["limits"] == {"read": 5, "validate": 5000}
+    statuses = [(await post(api, VIEWER))[0] for _ in range(5)]
+    assert statuses == [200] * 4 + [429]  # the viewer query above was the first of five
+    data = await api.gql(LIMITS, {"input": {"read": None}}, key=scanner.key)
+    assert data["updateTenantLimits"]["effective"]["read"] == 120
+
+
+async def test_limit_changes_need_admin_and_sane_values(client):
+    api = await make_api(client, plan="starter")
+    writer = await api.new_key("passes:write")
+    err = await api.error(LIMITS, {"input": {"read": 10}}, key=writer)
+    assert err["extensions"]["code"] == "FORBIDDEN"
+    err = await api.error(LIMITS, {"input": {"read": 0}})
+    assert err["extensions"] == {"code": "BAD_USER_INPUT", "field": "read"}
+    err = await api.error(LIMITS, {"input": {"keyId": "key_nope", "read": 10}})
+    assert err["extensions"]["code"] == "NOT_FOUND"
+    other = await make_api(client, plan="starter")
+    err = await api.error(LIMITS, {"input": {"keyId": other.key_id, "read": 10}})
+    assert err["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_cli_sets_and_clears_limits(db_url):
+    tenant = json.loads(run_cli(db_url, "tenants", "create", "cli-limits", "--plan", "team",
+                                "--json").stdout)
+    out = json.loads(run_cli(db_url, "tenants", "limits", tenant["id"], "--read", "7").stdout)
+    assert out == {"overrides": {"read": 7},
+                   "effective": {"read": 7, "write": 600, "validate": 3000, "admin": 120}}
+    out = json.loads(run_cli(db_url, "tenants", "limits", "cli-limits", "--clear", "read").stdout)
+    assert out["overrides"] == {} and out["effective"]["read"] == 1200
+    bad = run_cli(db_url, "tenants", "limits", tenant["id"], "--write", "0", check=False)
+    assert bad.returncode != 0 and "write must be at least 1" in bad.stderr

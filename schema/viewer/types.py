@@ -3,6 +3,8 @@
 import strawberry
 from strawberry.types import Info
 
+from schema.limits.types import RateLimits
+
 
 @strawberry.type
 class Tenant:
@@ -25,6 +27,7 @@ class Viewer:
     plan: str
     key: ApiKeyInfo
     scopes: list[str]
+    limits: RateLimits = strawberry.field(description="This key's effective rate limits.")
 
 
 @strawberry.type
@@ -37,4 +40,5 @@ class ViewerQueries:
             plan=p.plan,
             key=ApiKeyInfo(id=p.key_id, name=p.key_name, prefix=p.key_prefix, dialect=p.dialect),
             scopes=sorted(p.scopes),
+            limits=RateLimits(**p.limits),
         )
