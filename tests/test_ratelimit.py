@@ -3,7 +3,12 @@
 import asyncio
 import json
 import secrets
+import shutil
+import socket
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import aiohttp
 import pytest
@@ -11,7 +16,7 @@ import pytest
 from gateway.app import create_app
 from gateway.keys import LIMITER
 from resolvers import auth
-from tests.conftest import make_api
+from tests.conftest import make_api, service_unavailable
 from tests.fragments import VALIDATE
 from tests.servers import free_port, run_cli, serve
 
@@ -182,3 +187,45 @@ def test_cli_sets_and_clears_limits(db_url):
     assert out["overrides"] == {} and out["effective"]["read"] == 1200
     bad = run_cli(db_url, "tenants", "limits", tenant["id"], "--write", "0", check=False)
     assert bad.returncode != 0 and "write must be at least 1" in bad.stderr
+
+
+@contextmanager
+def private_redis(port: int) -> Iterator[subprocess.Popen]:
+    """A redis-server of the test's own, on its own port (never the machine's shared one)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        service_unavailable("redis-server", "the binary is not installed")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+async def test_killing_redis_mid_run_keeps_serving_and_limits_resume(aiohttp_client, settings):
+    port = free_port()
+    settings.redis_url = f"redis://127.0.0.1:{port}/0"
+    settings.rate_limit_window = HOUR
+    with private_redis(port):
+        client = await aiohttp_client(create_app(settings))
+        api = await make_api(client, plan="starter")
+        statuses = [(await post(api, VIEWER))[0] for _ in range(3)]
+        assert statuses == [200] * 3
+        limiter = client.app[LIMITER]
+        assert limiter.failures == 0
+    # Redis is gone: requests are still served, counted in process and logged.
+    statuses = [(await post(api, VIEWER))[0] for _ in range(3)]
+    assert statuses == [200] * 3 and limiter.failures == 3
+    with private_redis(port):  # back (empty): Redis counts again
+        await asyncio.sleep(0.2)
+        status, headers, _ = await post(api, VIEWER)
+        assert status == 200 and headers["X-RateLimit-Remaining"] == "119"
+        assert limiter.failures == 3
