@@ -79,6 +79,14 @@ def backend(db_url: str) -> str:
 
 
 @pytest.fixture
+def pg_url(db_url: str, backend: str) -> str:
+    """For tests of several server processes: they share PostgreSQL; SQLite is one process."""
+    if backend != "postgresql":
+        pytest.skip("several processes share PostgreSQL only; SQLite is one process")
+    return db_url
+
+
+@pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=db_url,

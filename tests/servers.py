@@ -1,6 +1,7 @@
 """Real ``passgate serve`` processes for multi-process tests."""
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -39,6 +40,14 @@ def run_cli(database_url: str, *args: str, check: bool = True, **extra: str
     if check and proc.returncode != 0:
         raise AssertionError(f"passgate {' '.join(args)} failed: {proc.stderr}")
     return proc
+
+
+def cli_key(database_url: str, tenant_name: str, plan: str) -> dict[str, str]:
+    """A new tenant and an all-scopes key, made with the CLI: ``{"id", "key", …}``."""
+    tenant = json.loads(run_cli(database_url, "tenants", "create", tenant_name, "--plan", plan,
+                                "--json").stdout)
+    return json.loads(run_cli(database_url, "keys", "create", "--tenant", tenant["id"],
+                              "--json").stdout)
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 import asyncio
 import hashlib
-import json
 
 import aiohttp
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy import select
 
 from resolvers import auth
 from resolvers.models import api_keys
-from tests.servers import run_cli, serve
+from tests.servers import cli_key, run_cli, serve
 
 VIEWER = "{ viewer { tenant { id name plan } plan key { id name prefix } scopes } }"
 
@@ -90,14 +89,9 @@ async def test_last_used_at_is_recorded(api):
 
 
 @pytest.mark.slow
-async def test_revocation_reaches_every_process_within_a_second(db_url, backend):
-    if backend != "postgresql":
-        pytest.skip("several processes share PostgreSQL only; SQLite is one process")
-    tenant = json.loads(run_cli(db_url, "tenants", "create", "revoking", "--plan", "pro",
-                                "--json").stdout)
-    key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"],
-                             "--json").stdout)
-    with serve(db_url, count=2) as urls:
+async def test_revocation_reaches_every_process_within_a_second(pg_url):
+    key = cli_key(pg_url, "revoking", "pro")
+    with serve(pg_url, count=2) as urls:
         async with aiohttp.ClientSession(
             headers={"Authorization": f"Bearer {key['key']}"}
         ) as session:
@@ -110,6 +104,6 @@ async def test_revocation_reaches_every_process_within_a_second(db_url, backend)
                 return out
 
             assert await statuses() == [200, 200]  # both processes have the key cached
-            run_cli(db_url, "keys", "revoke", key["id"])
+            run_cli(pg_url, "keys", "revoke", key["id"])
             await asyncio.sleep(1.05)
             assert await statuses() == [401, 401]

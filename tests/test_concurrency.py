@@ -1,13 +1,12 @@
 """The hot path under contention: exactly the allowed number of uses, never more."""
 
 import asyncio
-import json
 
 import aiohttp
 import pytest
 
 from tests.fragments import CREATE_PASS, VALIDATE
-from tests.servers import run_cli, serve
+from tests.servers import cli_key, serve
 
 
 async def new_code(api, **fields) -> str:
@@ -75,14 +74,9 @@ async def _create(url: str, key: str, fields: dict) -> str:
 
 
 @pytest.mark.slow
-async def test_two_server_processes_on_postgresql(db_url, backend):
-    if backend != "postgresql":
-        pytest.skip("several processes share PostgreSQL only; SQLite is one process")
-    tenant = json.loads(run_cli(db_url, "tenants", "create", "two-procs", "--plan", "pro",
-                                "--json").stdout)
-    key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"],
-                             "--json").stdout)["key"]
-    with serve(db_url, count=2) as urls:
+async def test_two_server_processes_on_postgresql(pg_url):
+    key = cli_key(pg_url, "two-procs", "pro")["key"]
+    with serve(pg_url, count=2) as urls:
         single = await _create(urls[0], key, {})
         results = await _fire(urls, key, single, 200)
         assert sum(r["valid"] for r in results) == 1

@@ -18,7 +18,7 @@ from gateway.keys import LIMITER
 from resolvers import auth
 from tests.conftest import make_api, service_unavailable
 from tests.fragments import VALIDATE
-from tests.servers import free_port, run_cli, serve
+from tests.servers import cli_key, free_port, run_cli, serve
 
 VIEWER = "{ viewer { plan } }"
 HOUR = 3600  # a long window: a burst never straddles two windows and flakes
@@ -111,16 +111,11 @@ async def test_redis_down_fails_open(aiohttp_client, settings):
 
 
 @pytest.mark.slow
-async def test_two_processes_share_limits_through_redis(db_url, backend, redis_url):
-    if backend != "postgresql":
-        pytest.skip("several processes share PostgreSQL only; SQLite is one process")
-    tenant = json.loads(run_cli(db_url, "tenants", "create", "limited", "--plan", "starter",
-                                "--json").stdout)
-    key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"],
-                             "--json").stdout)["key"]
+async def test_two_processes_share_limits_through_redis(pg_url, redis_url):
+    key = cli_key(pg_url, "limited", "starter")["key"]
     prefix = f"passgate-test-{secrets.token_hex(4)}:"
     body = {"query": VALIDATE, "variables": {"input": {"code": "NOPE", "dryRun": True}}}
-    with serve(db_url, count=2, PASSGATE_REDIS_URL=redis_url,
+    with serve(pg_url, count=2, PASSGATE_REDIS_URL=redis_url,
                PASSGATE_REDIS_PREFIX=prefix, PASSGATE_RATE_LIMIT_WINDOW=str(HOUR)) as urls:
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as s:
 
