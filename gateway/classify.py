@@ -12,7 +12,7 @@ import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 VALIDATE_FIELDS = frozenset({"validatePass"})
-ADMIN_FIELDS = frozenset({"updateTenantLimits"})
+ADMIN_FIELDS = frozenset({"updateTenantLimits", "rotateApiKey"})
 READ = (("read", 1),)
 
 

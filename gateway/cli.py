@@ -225,6 +225,30 @@ def keys_revoke(key_id: str) -> None:
     click.echo(f"revoked {key_id} (running servers stop accepting it within a second)")
 
 
+@keys.command("rotate")
+@click.argument("key_id")
+@click.option("--grace", "grace_seconds", type=int, default=0, show_default=True,
+              help="Seconds the old secret keeps working.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {id, key, prefix, scopes, previous_expires_at}.")
+def keys_rotate(key_id: str, grace_seconds: int, as_json: bool) -> None:
+    """A new secret for a key; the old one stops after the grace period."""
+
+    async def go(db: Database) -> tuple[auth.MintedKey, Any]:
+        found = await auth.key_info(db, key_id)
+        if found is None:
+            raise DomainError(f"no API key {key_id!r}")
+        return await auth.rotate_key(db, found["tenant_id"], key_id, grace_seconds)
+
+    key, stops = _run(go)
+    if as_json:
+        _echo_json({"id": key.id, "key": key.key, "prefix": key.prefix, "scopes": key.scopes,
+                    "previous_expires_at": stops.isoformat()})
+    else:
+        click.echo(f"created key {key.id}; {key_id} stops working at {stops.isoformat()}")
+        click.echo(f"key (shown once): {key.key}")
+
+
 @main.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL)."""

@@ -3,6 +3,7 @@
 import hmac
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -47,6 +48,7 @@ class MintedKey:
     prefix: str
     scopes: list[str]
     dialect: str
+    name: str
 
 
 async def create_tenant(db: Database, name: str, plan: str = "free") -> dict[str, Any]:
@@ -104,7 +106,7 @@ async def create_key(
         if exists is None:
             raise NotFound(f"no tenant {tenant_id!r}")
         await conn.execute(insert(api_keys).values(**row))
-    return MintedKey(row["id"], raw, row["prefix"], scope_list, dialect)
+    return MintedKey(row["id"], raw, row["prefix"], scope_list, dialect, name)
 
 
 async def list_keys(db: Database, tenant_id: str) -> list[dict[str, Any]]:
@@ -130,6 +132,44 @@ async def revoke_key(db: Database, key_id: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+MAX_GRACE_SECONDS = 30 * 24 * 3600
+
+
+async def rotate_key(
+    db: Database, tenant_id: str, key_id: str, grace_seconds: int = 0
+) -> tuple[MintedKey, Any]:
+    """A new secret for the key's integration: same name, scopes, dialect and limits. The old
+    secret keeps working for ``grace_seconds`` (0: it stops now), then expires.
+
+    Returns the new key and when the old one stops.
+    """
+    if isinstance(grace_seconds, bool) or not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
+        raise BadInput(f"graceSeconds must be between 0 and {MAX_GRACE_SECONDS}",
+                       field="graceSeconds")
+    now = utcnow()
+    async with db.write() as conn:
+        old = (await conn.execute(select(api_keys).where(
+            api_keys.c.id == key_id, api_keys.c.tenant_id == tenant_id))).first()
+        if old is None or old.revoked_at is not None or (
+            old.expires_at is not None and old.expires_at <= now
+        ):
+            raise NotFound("no active API key with that id")
+        raw = ids.new_api_key()
+        new_id = ids.new_id("key")
+        await conn.execute(insert(api_keys).values(
+            id=new_id, tenant_id=tenant_id, name=old.name, key_hash=ids.hash_api_key(raw),
+            prefix=raw[:8], last4=raw[-4:], scopes=old.scopes, dialect=old.dialect,
+            rate_limits=old.rate_limits, created_at=now,
+        ))
+        stops = now + timedelta(seconds=grace_seconds)
+        if old.expires_at is None or stops < old.expires_at:
+            await conn.execute(update(api_keys).where(api_keys.c.id == key_id)
+                               .values(expires_at=stops))
+        else:
+            stops = old.expires_at
+    return MintedKey(new_id, raw, raw[:8], list(old.scopes), old.dialect, old.name), stops
+
+
 class KeyAuthenticator:
     """Resolves raw keys to principals with a short in-process cache.
 
@@ -151,6 +191,7 @@ class KeyAuthenticator:
         self._cache.pop(key_hash, None)
 
     async def authenticate(self, raw: str) -> Principal | None:
+        """The key's principal, or None for an unknown, revoked or expired key."""
         if not raw or len(raw) > 200:
             return None
         digest = ids.hash_api_key(raw)
@@ -184,6 +225,8 @@ class KeyAuthenticator:
         async with self.db.read() as conn:
             row = (await conn.execute(stmt)).first()
         if row is None or row.revoked_at is not None:
+            return None
+        if row.expires_at is not None and row.expires_at <= utcnow():
             return None
         if not hmac.compare_digest(row.key_hash, digest):
             return None

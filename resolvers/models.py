@@ -44,6 +44,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 class Template(SQLModel, table=True):

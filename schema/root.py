@@ -11,6 +11,7 @@ from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
 from .customers.types import Customer
 from .ids import parse_global_id
+from .keys.mutations import KeyMutations
 from .limits.types import LimitMutations
 from .passes.mutations import PassMutations
 from .passes.queries import PassQueries
@@ -51,5 +52,6 @@ Query = merge_types(
     (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries),
 )
 Mutation = merge_types(
-    "Mutation", (PassMutations, TemplateMutations, CustomerMutations, LimitMutations)
+    "Mutation",
+    (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations),
 )

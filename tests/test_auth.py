@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import json
 
 import aiohttp
 import pytest
@@ -107,3 +108,46 @@ async def test_revocation_reaches_every_process_within_a_second(pg_url):
             run_cli(pg_url, "keys", "revoke", key["id"])
             await asyncio.sleep(1.05)
             assert await statuses() == [401, 401]
+
+
+ROTATE = """mutation($input: RotateApiKeyInput!) { rotateApiKey(input: $input) {
+  secret previousKeyExpiresAt key { id name prefix } } }"""
+
+
+async def test_rotation_keeps_the_old_key_for_the_grace_period(api):
+    gate = await auth.create_key(api.db, api.tenant_id, name="gate", scopes="scans:write")
+    data = (await api.gql(ROTATE, {"input": {"graceSeconds": 2}}, key=gate.key))["rotateApiKey"]
+    new_key = data["secret"]
+    assert new_key != gate.key and data["key"]["name"] == "gate"
+    assert data["key"]["prefix"] == new_key[:8]
+    viewer = await api.gql(VIEWER, key=new_key)
+    assert viewer["viewer"]["scopes"] == ["scans:write"]
+    assert (await api.post(VIEWER, key=gate.key))[0] == 200  # still inside the grace period
+    await asyncio.sleep(3.1)  # grace, then the one-second key cache
+    status, body = await api.post(VIEWER, key=gate.key)
+    assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await api.post(VIEWER, key=new_key))[0] == 200
+
+
+async def test_rotating_another_key_needs_admin(api):
+    a = await auth.create_key(api.db, api.tenant_id, name="a", scopes="passes:read")
+    b = await auth.create_key(api.db, api.tenant_id, name="b", scopes="passes:read")
+    err = await api.error(ROTATE, {"input": {"id": b.id}}, key=a.key)
+    assert err["extensions"]["code"] == "FORBIDDEN"
+    data = (await api.gql(ROTATE, {"input": {"id": b.id}}))["rotateApiKey"]
+    assert data["key"]["name"] == "b"
+    other = await api.other_tenant()
+    err = await api.error(ROTATE, {"input": {"id": other.key_id}})
+    assert err["extensions"]["code"] == "NOT_FOUND"
+    err = await api.error(ROTATE, {"input": {"graceSeconds": -1}})
+    assert err["extensions"] == {"code": "BAD_USER_INPUT", "field": "graceSeconds"}
+
+
+def test_cli_rotates_keys(db_url):
+    key = cli_key(db_url, "rotating", "pro")
+    out = json.loads(run_cli(db_url, "keys", "rotate", key["id"], "--grace", "60",
+                             "--json").stdout)
+    assert out["key"].startswith(out["prefix"]) and out["id"] != key["id"]
+    assert out["scopes"] == key["scopes"] and out["previous_expires_at"]
+    bad = run_cli(db_url, "keys", "rotate", "key_nope", check=False)
+    assert bad.returncode != 0 and "no API key" in bad.stderr

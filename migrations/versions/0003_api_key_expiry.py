@@ -1,0 +1,28 @@
+"""api key expiry, for rotation with a grace period
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-23
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch_op:
+        batch_op.add_column(
+            sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch_op:
+        batch_op.drop_column("expires_at")
