@@ -35,6 +35,10 @@ class Forbidden(DomainError):
     code = "FORBIDDEN"
 
 
+class PlanLimit(DomainError):
+    code = "PLAN_LIMIT"
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
 

@@ -29,9 +29,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from . import checks, ids
 from .db import Database
-from .errors import BadInput, Conflict, DomainError, NotFound
+from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
 from .models import customers, passes, scans, templates
 from .pagination import Page, PageArgs, paginate
+from .plans import PLANS
 from .sqlite_rows import RowReader, to_sqlite
 from .templates import PASS_TYPES, pass_defaults
 from .timeutil import to_db, utcnow
@@ -140,9 +141,15 @@ async def _existing_ids(
 
 
 async def create_passes(
-    db: Database, tenant_id: str, items: list[dict[str, Any]], *, bulk: bool = False
+    db: Database,
+    tenant_id: str,
+    items: list[dict[str, Any]],
+    *,
+    bulk: bool = False,
+    plan: str,
 ) -> list[Any]:
-    """Create passes all-or-nothing. In bulk, an error names the item: ``passes[3].name``."""
+    """Create passes all-or-nothing. In bulk, an error names the item: ``passes[3].name``.
+    The tenant's plan caps how many passes that are not deleted it may keep."""
     if bulk and not 1 <= len(items) <= MAX_BULK:
         raise BadInput(f"passes must hold 1 to {MAX_BULK} items", field="passes")
     now = utcnow()
@@ -165,10 +172,40 @@ async def create_passes(
                 rows.append(_new_pass_row(tenant_id, item, fields, tpls, custs, now))
             except DomainError as e:
                 raise itemised(e, i) if bulk else e from None
+        await _check_pass_quota(db, conn, tenant_id, plan, len(rows))
         result = await conn.execute(
             insert(passes).returning(passes, sort_by_parameter_order=True), rows
         )
         return list(result)
+
+
+async def _check_pass_quota(
+    db: Database, conn: AsyncConnection, tenant_id: str, plan: str, adding: int
+) -> None:
+    limit = PLANS[plan].max_passes
+    if limit is None:
+        return
+    if not db.is_sqlite:
+        # Concurrent creates of one tenant queue here, so the count stays exact.
+        await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(tenant_id))))
+    kept = await conn.scalar(_KEPT, {"t": tenant_id})
+    if kept + adding > limit:
+        raise PlanLimit(
+            f"the {plan} plan keeps at most {limit} passes (deleted ones do not count); "
+            f"this tenant has {kept} and the request adds {adding}: delete passes or "
+            f"change plan"
+        )
+
+
+_KEPT = select(func.count()).select_from(passes).where(
+    passes.c.tenant_id == bindparam("t"), passes.c.state != "deleted"
+)
+
+
+async def count_kept_passes(db: Database, tenant_id: str) -> int:
+    """Passes that count against the plan: every one not deleted."""
+    async with db.read() as conn:
+        return int(await conn.scalar(_KEPT, {"t": tenant_id}) or 0)
 
 
 def itemised(error: DomainError, index: int) -> DomainError:

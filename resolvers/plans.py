@@ -1,4 +1,5 @@
-"""Plans, defined in one place: API access and the per-minute limit of each endpoint class.
+"""Plans, defined in one place: API access, how many passes a tenant may keep, and the
+per-minute limit of each endpoint class.
 
 Limits count per API key and, separately, per client IP (seed 001 counts per IP; seed 000
 per key). A gate validating all day must fit the pro plan: 1,200 validations a minute is
@@ -15,14 +16,17 @@ class Plan:
     name: str
     api_access: bool
     per_minute: dict[str, int]
+    max_passes: int | None  # passes that are not deleted; None: no limit
 
 
 PLANS: dict[str, Plan] = {
-    "free": Plan("free", False, {"read": 60, "write": 30, "validate": 30, "admin": 10}),
+    "free": Plan("free", False, {"read": 60, "write": 30, "validate": 30, "admin": 10}, 100),
     "starter": Plan("starter", True,
-                    {"read": 120, "write": 60, "validate": 60, "admin": 30}),
-    "pro": Plan("pro", True, {"read": 600, "write": 300, "validate": 1200, "admin": 60}),
-    "team": Plan("team", True, {"read": 1200, "write": 600, "validate": 3000, "admin": 120}),
+                    {"read": 120, "write": 60, "validate": 60, "admin": 30}, 1_000),
+    "pro": Plan("pro", True,
+                {"read": 600, "write": 300, "validate": 1200, "admin": 60}, 25_000),
+    "team": Plan("team", True,
+                 {"read": 1200, "write": 600, "validate": 3000, "admin": 120}, 250_000),
     "enterprise": Plan("enterprise", True,
-                       {"read": 6000, "write": 3000, "validate": 12000, "admin": 600}),
+                       {"read": 6000, "write": 3000, "validate": 12000, "admin": 600}, None),
 }

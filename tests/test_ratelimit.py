@@ -224,3 +224,31 @@ async def test_killing_redis_mid_run_keeps_serving_and_limits_resume(aiohttp_cli
         status, headers, _ = await post(api, VIEWER)
         assert status == 200 and headers["X-RateLimit-Remaining"] == "119"
         assert limiter.failures == 3
+
+
+async def test_plan_caps_the_passes_a_tenant_keeps(client):
+    api = await make_api(client, plan="starter")  # keeps at most 1,000 passes
+    bulk = "mutation($n: [CreatePassInput!]!) { createPasses(input: {passes: $n}) { count } }"
+    assert (await api.gql(bulk, {"n": [{}] * 999}))["createPasses"]["count"] == 999
+    one = "mutation { createPass(input: {}) { pass { id } } }"
+    last = (await api.gql(one))["createPass"]["pass"]["id"]
+    err = await api.error(one)
+    assert err["extensions"]["code"] == "PLAN_LIMIT"
+    assert "starter plan keeps at most 1000 passes" in err["message"]
+    err = await api.error(bulk, {"n": [{}] * 2})
+    assert err["extensions"]["code"] == "PLAN_LIMIT"
+    viewer = await api.gql("{ viewer { planDetails { name maxPasses passesKept } } }")
+    assert viewer["viewer"]["planDetails"] == {"name": "starter", "maxPasses": 1000,
+                                               "passesKept": 1000}
+    await api.gql(f'mutation {{ deletePass(input: {{id: "{last}"}}) {{ pass {{ id }} }} }}')
+    assert (await api.gql(one))["createPass"]["pass"]["id"]
+
+
+async def test_concurrent_creates_never_pass_the_plan_cap(client):
+    api = await make_api(client, plan="starter")
+    bulk = "mutation($n: [CreatePassInput!]!) { createPasses(input: {passes: $n}) { count } }"
+    await api.gql(bulk, {"n": [{}] * 990})
+    one = "mutation { createPass(input: {}) { pass { id } } }"
+    results = await asyncio.gather(*(api.post(one) for _ in range(25)))
+    codes = [b["errors"][0]["extensions"]["code"] if "errors" in b else "OK" for _, b in results]
+    assert codes.count("OK") == 10 and codes.count("PLAN_LIMIT") == 15

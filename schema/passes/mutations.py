@@ -35,7 +35,8 @@ class PassMutations:
     async def create_pass(self, info: Info, input: CreatePassInput) -> PassPayload:
         principal = info.context.require("passes:write")
         rows = await pass_data.create_passes(
-            info.context.db, principal.tenant_id, [provided(input, ids=REFS)]
+            info.context.db, principal.tenant_id, [provided(input, ids=REFS)],
+            plan=principal.plan,
         )
         return PassPayload(pass_=Pass.from_row(rows[0]))
 
@@ -49,7 +50,7 @@ class PassMutations:
             except DomainError as e:
                 raise pass_data.itemised(e, i) from None
         rows = await pass_data.create_passes(
-            info.context.db, principal.tenant_id, items, bulk=True
+            info.context.db, principal.tenant_id, items, bulk=True, plan=principal.plan
         )
         return PassesPayload(passes=[Pass.from_row(r) for r in rows], count=len(rows))
 

@@ -3,6 +3,8 @@
 import strawberry
 from strawberry.types import Info
 
+from resolvers.passes import count_kept_passes
+from resolvers.plans import PLANS
 from schema.limits.types import RateLimits
 
 
@@ -22,12 +24,26 @@ class ApiKeyInfo:
 
 
 @strawberry.type
+class PlanInfo:
+    name: str
+    api_access: bool
+    max_passes: int | None = strawberry.field(
+        description="Passes that are not deleted the tenant may keep; null: no limit.")
+    tenant_id: strawberry.Private[str]
+
+    @strawberry.field(description="Passes that are not deleted, counted now.")
+    async def passes_kept(self, info: Info) -> int:
+        return await count_kept_passes(info.context.db, self.tenant_id)
+
+
+@strawberry.type
 class Viewer:
     tenant: Tenant
     plan: str
     key: ApiKeyInfo
     scopes: list[str]
     limits: RateLimits = strawberry.field(description="This key's effective rate limits.")
+    plan_details: PlanInfo
 
 
 @strawberry.type
@@ -35,10 +51,13 @@ class ViewerQueries:
     @strawberry.field(description="The tenant and key this request acts as.")
     def viewer(self, info: Info) -> Viewer:
         p = info.context.principal
+        plan = PLANS[p.plan]
         return Viewer(
             tenant=Tenant(id=p.tenant_id, name=p.tenant_name, plan=p.plan),
             plan=p.plan,
             key=ApiKeyInfo(id=p.key_id, name=p.key_name, prefix=p.key_prefix, dialect=p.dialect),
             scopes=sorted(p.scopes),
             limits=RateLimits(**p.limits),
+            plan_details=PlanInfo(name=plan.name, api_access=plan.api_access,
+                                  max_passes=plan.max_passes, tenant_id=p.tenant_id),
         )
