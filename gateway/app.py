@@ -1,5 +1,7 @@
 """The aiohttp application factory: every resource opened and closed via ``cleanup_ctx``."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -12,12 +14,13 @@ from schema.schema import build_schema
 
 from .graphql_view import PassgateGraphQLView
 from .health import healthz, readyz
-from .keys import DB, LIMITER, REDIS, SETTINGS, STATE
+from .keys import DB, LIMITER, METER, REDIS, SETTINGS, STATE
 from .middleware import authenticate, enforce_plan_and_limits, request_context
 from .migrate import check_migrated
 from .public import pass_page
 from .ratelimit import MemoryLimiter, RedisLimiter
 from .settings import Settings
+from .usage import UsageMeter
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -56,6 +59,19 @@ async def _redis_and_limits(app: web.Application) -> AsyncIterator[None]:
             await client.aclose()
 
 
+async def _usage_meter(app: web.Application) -> AsyncIterator[None]:
+    """Counts monthly usage; stores it every second and once more on the way out."""
+    meter = app[METER] = UsageMeter(app[DB])
+    task = asyncio.create_task(meter.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await meter.flush()
+
+
 async def index(request: web.Request) -> web.Response:
     raise web.HTTPFound("/graphql")
 
@@ -69,6 +85,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis_and_limits)
+    app.cleanup_ctx.append(_usage_meter)
     schema = build_schema(
         introspection=settings.introspection,
         max_depth=settings.max_query_depth,

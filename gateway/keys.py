@@ -9,12 +9,14 @@ from schema.context import AppState
 
 from .ratelimit import Limiter
 from .settings import Settings
+from .usage import UsageMeter
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 STATE = web.AppKey("state", AppState)
 REDIS = web.AppKey("redis", Redis)
 LIMITER = web.AppKey("limiter", Limiter)
+METER = web.AppKey("meter", UsageMeter)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)

@@ -11,7 +11,7 @@ from resolvers.plans import PLANS
 
 from .classify import classify_body, classify_document
 from .errors import error_response
-from .keys import LIMITER, PRINCIPAL, REQUEST_ID, SETTINGS, STATE
+from .keys import LIMITER, METER, PRINCIPAL, REQUEST_ID, SETTINGS, STATE
 from .ratelimit import Bucket
 
 log = logging.getLogger("passgate.http")
@@ -94,8 +94,8 @@ def _request_costs(request: web.Request, body: bytes) -> tuple[tuple[str, int], 
 @web.middleware
 async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The plan must include API access; each endpoint class has a per-minute budget per key
-    and, separately, per client IP. Answers carry ``X-RateLimit-*``; a refusal is a 429 with
-    ``Retry-After``."""
+    and, separately, per client IP (answers carry ``X-RateLimit-*``; a refusal is a 429 with
+    ``Retry-After``); monthly quotas of calls and validations answer 403 when reached."""
     principal = request.get(PRINCIPAL)
     if principal is None:
         return await handler(request)
@@ -104,12 +104,11 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
         return error_response(request, 403, "PLAN_LIMIT",
                               f"API access requires the starter plan or above; this tenant "
                               f"is on the {plan.name} plan")
-    limiter = request.app.get(LIMITER)
-    if limiter is None:
-        return await handler(request)
     body = await request.read() if request.method == "POST" else b""
+    costs = _request_costs(request, body)
+    limiter = request.app.get(LIMITER)
     decision = None
-    for kind, cost in _request_costs(request, body):
+    for kind, cost in costs if limiter is not None else ():
         limit = principal.limits[kind]
         decision = await limiter.hit(
             [Bucket(f"key:{principal.key_id}:{kind}", limit),
@@ -123,6 +122,9 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
                 f"retry in {decision.retry_after} s")
             refused.headers.update(decision.headers())
             return refused
+    quota = await request.app[METER].admit(principal, dict(costs).get("validate", 0))
+    if quota is not None:
+        return error_response(request, 403, "PLAN_LIMIT", quota)
     response = await handler(request)
     if decision is not None:
         response.headers.update(decision.headers())

@@ -64,7 +64,9 @@ class Database:
         event loop between statements; this is what lets SQLite keep up on the hot path.
         """
         assert self._write_lock is not None, "sqlite_transaction needs SQLite"
-        async with self.engine.connect() as conn:
+        # Lock before connection, as in ``write()``: the other order deadlocks once every
+        # pooled connection waits for the lock while the lock holder waits for a connection.
+        async with self._write_lock, self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection  # aiosqlite.Connection, same pool, same pragmas
 
@@ -79,8 +81,7 @@ class Database:
                 c.execute("COMMIT")
                 return result
 
-            async with self._write_lock:
-                return await driver._execute(run)
+            return await driver._execute(run)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

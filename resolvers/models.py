@@ -7,7 +7,7 @@ pays for no ORM identity map; the classes are the single declaration of the sche
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -27,6 +27,17 @@ class Tenant(SQLModel, table=True):
     plan: str = Field(max_length=20)
     rate_limits: dict[str, int] | None = json_column(nullable=True)
     created_at: datetime
+
+
+class UsageCounter(SQLModel, table=True):
+    """Requests and validations a tenant made in one calendar month (UTC)."""
+
+    __tablename__ = "usage_counters"
+
+    tenant_id: str = Field(foreign_key="tenants.id", primary_key=True, max_length=40)
+    month: str = Field(primary_key=True, max_length=7)  # "2026-11"
+    api_calls: int = Field(default=0, sa_type=BigInteger)
+    validations: int = Field(default=0, sa_type=BigInteger)
 
 
 class ApiKey(SQLModel, table=True):
@@ -159,3 +170,4 @@ templates = Template.__table__
 customers = Customer.__table__
 passes = Pass.__table__
 scans = Scan.__table__
+usage_counters = UsageCounter.__table__

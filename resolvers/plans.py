@@ -17,16 +17,21 @@ class Plan:
     api_access: bool
     per_minute: dict[str, int]
     max_passes: int | None  # passes that are not deleted; None: no limit
+    monthly_api_calls: int | None = None
+    monthly_validations: int | None = None
 
 
 PLANS: dict[str, Plan] = {
     "free": Plan("free", False, {"read": 60, "write": 30, "validate": 30, "admin": 10}, 100),
     "starter": Plan("starter", True,
-                    {"read": 120, "write": 60, "validate": 60, "admin": 30}, 1_000),
+                    {"read": 120, "write": 60, "validate": 60, "admin": 30}, 1_000,
+                    50_000, 20_000),
     "pro": Plan("pro", True,
-                {"read": 600, "write": 300, "validate": 1200, "admin": 60}, 25_000),
+                {"read": 600, "write": 300, "validate": 1200, "admin": 60}, 25_000,
+                1_000_000, 1_000_000),
     "team": Plan("team", True,
-                 {"read": 1200, "write": 600, "validate": 3000, "admin": 120}, 250_000),
+                 {"read": 1200, "write": 600, "validate": 3000, "admin": 120}, 250_000,
+                 5_000_000, 5_000_000),
     "enterprise": Plan("enterprise", True,
                        {"read": 6000, "write": 3000, "validate": 12000, "admin": 600}, None),
 }

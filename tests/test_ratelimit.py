@@ -9,13 +9,15 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
 
 from gateway.app import create_app
-from gateway.keys import LIMITER
+from gateway.keys import LIMITER, METER
 from resolvers import auth
+from resolvers.usage import add_usage, get_usage, month_of
 from tests.conftest import make_api, service_unavailable
 from tests.fragments import VALIDATE
 from tests.servers import cli_key, free_port, run_cli, serve
@@ -252,3 +254,34 @@ async def test_concurrent_creates_never_pass_the_plan_cap(client):
     results = await asyncio.gather(*(api.post(one) for _ in range(25)))
     codes = [b["errors"][0]["extensions"]["code"] if "errors" in b else "OK" for _, b in results]
     assert codes.count("OK") == 10 and codes.count("PLAN_LIMIT") == 15
+
+
+async def test_monthly_quotas_are_durable_and_enforced(client):
+    api = await make_api(client, plan="starter")  # 50,000 calls, 20,000 validations a month
+    month = month_of(datetime.now(UTC))
+    await add_usage(api.db, {(api.tenant_id, month): (49_998, 19_999)})
+    doc = ("{ viewer { planDetails { usage { month apiCalls validations monthlyApiCallsQuota "
+           "resetsAt } } } }")
+    usage = (await api.gql(doc))["viewer"]["planDetails"]["usage"]  # call 49,999
+    assert usage["month"] == month and usage["monthlyApiCallsQuota"] == 50_000
+    assert usage["apiCalls"] == 49_998 and usage["validations"] == 19_999
+    dry = {"input": {"code": "NOPE", "dryRun": True}}
+    assert (await api.gql(VALIDATE, dry))["validatePass"]["reason"] == "NOT_FOUND"  # 50,000
+    status, _, body = await post(api, "{ viewer { plan } }")
+    assert status == 403
+    assert body["errors"][0]["extensions"]["code"] == "PLAN_LIMIT"
+    assert "monthly API calls quota of the starter plan reached (50000)" in \
+        body["errors"][0]["message"]
+    assert "resets at" in body["errors"][0]["message"]
+    await client.app[METER].flush()
+    assert (await get_usage(api.db, api.tenant_id, month))["api_calls"] == 50_000
+    assert (await get_usage(api.db, api.tenant_id, month))["validations"] == 20_000
+
+
+async def test_validation_quota_refuses_validations_only(client):
+    api = await make_api(client, plan="starter")
+    await add_usage(api.db, {(api.tenant_id, month_of(datetime.now(UTC))): (0, 20_000)})
+    status, _, body = await post(api, VALIDATE, {"input": {"code": "NOPE", "dryRun": True}})
+    assert status == 403 and "monthly validations quota" in body["errors"][0]["message"]
+    status, _, _ = await post(api, "{ viewer { plan } }")
+    assert status == 200

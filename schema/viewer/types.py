@@ -1,10 +1,14 @@
 """Viewer: who the calling key is."""
 
+from datetime import datetime
+
 import strawberry
 from strawberry.types import Info
 
 from resolvers.passes import count_kept_passes
 from resolvers.plans import PLANS
+from resolvers.timeutil import utcnow
+from resolvers.usage import get_usage, month_end, month_of
 from schema.limits.types import RateLimits
 
 
@@ -23,6 +27,16 @@ class ApiKeyInfo:
     dialect: str
 
 
+@strawberry.type(description="This month's usage (UTC), stored every second.")
+class Usage:
+    month: str
+    api_calls: int
+    validations: int
+    monthly_api_calls_quota: int | None
+    monthly_validations_quota: int | None
+    resets_at: datetime
+
+
 @strawberry.type
 class PlanInfo:
     name: str
@@ -34,6 +48,19 @@ class PlanInfo:
     @strawberry.field(description="Passes that are not deleted, counted now.")
     async def passes_kept(self, info: Info) -> int:
         return await count_kept_passes(info.context.db, self.tenant_id)
+
+    @strawberry.field
+    async def usage(self, info: Info) -> Usage:
+        plan = PLANS[self.name]
+        found = await get_usage(info.context.db, self.tenant_id, month_of(utcnow()))
+        return Usage(
+            month=found["month"],
+            api_calls=found["api_calls"],
+            validations=found["validations"],
+            monthly_api_calls_quota=plan.monthly_api_calls,
+            monthly_validations_quota=plan.monthly_validations,
+            resets_at=month_end(found["month"]),
+        )
 
 
 @strawberry.type

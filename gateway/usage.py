@@ -1,0 +1,76 @@
+"""Monthly quotas: API calls and validations counted in process, added to the database
+every second, checked against the plan on every request.
+
+Counting in batches keeps the database out of the hot path. With several processes a quota
+may be overshot by at most about a second of traffic: each process sees the stored totals
+(at most a second old) plus its own uncounted requests.
+"""
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from resolvers.auth import Principal
+from resolvers.db import Database
+from resolvers.plans import PLANS
+from resolvers.usage import add_usage, get_usage, month_end, month_of
+
+log = logging.getLogger("passgate.usage")
+
+
+class UsageMeter:
+    def __init__(self, db: Database, interval: float = 1.0) -> None:
+        self.db = db
+        self.interval = interval
+        self._pending: dict[tuple[str, str], tuple[int, int]] = {}
+        self._stored: dict[tuple[str, str], tuple[float, int, int]] = {}
+
+    async def admit(self, principal: Principal, validations: int) -> str | None:
+        """Count one API call (with ``validations`` uses); or say which quota refuses it."""
+        plan = PLANS[principal.plan]
+        month = month_of(datetime.now(UTC))
+        key = (principal.tenant_id, month)
+        calls, used = self._pending.get(key, (0, 0))
+        if plan.monthly_api_calls is not None or plan.monthly_validations is not None:
+            stored_calls, stored_used = await self._stored_totals(key)
+            resets = month_end(month).isoformat()
+            limit = plan.monthly_api_calls
+            if limit is not None and stored_calls + calls + 1 > limit:
+                return (f"monthly API calls quota of the {plan.name} plan reached "
+                        f"({limit}); it resets at {resets}")
+            limit = plan.monthly_validations
+            if validations and limit is not None and stored_used + used + validations > limit:
+                return (f"monthly validations quota of the {plan.name} plan reached "
+                        f"({limit}); it resets at {resets}")
+        self._pending[key] = (calls + 1, used + validations)
+        return None
+
+    async def _stored_totals(self, key: tuple[str, str]) -> tuple[int, int]:
+        now = time.monotonic()
+        hit = self._stored.get(key)
+        if hit is None or hit[0] < now:
+            usage = await get_usage(self.db, *key)
+            hit = (now + self.interval, usage["api_calls"], usage["validations"])
+            self._stored[key] = hit
+        return hit[1], hit[2]
+
+    async def flush(self) -> None:
+        batch, self._pending = self._pending, {}
+        if not batch:
+            return
+        try:
+            await add_usage(self.db, batch)
+        except Exception:
+            log.exception("could not store usage counters; keeping them for the next flush")
+            for key, (c, v) in batch.items():
+                pc, pv = self._pending.get(key, (0, 0))
+                self._pending[key] = (pc + c, pv + v)
+            return
+        for key in batch:
+            self._stored.pop(key, None)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.flush()
