@@ -17,6 +17,9 @@ PREFIXES = {
     "pass": "pass",
     "customer": "cus",
     "scan": "scn",
+    "qr": "qr",
+    "qr_scan": "qrs",
+    "webhook": "whk",
 }
 
 API_KEY_PREFIX = "pgk_"

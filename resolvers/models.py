@@ -42,6 +42,7 @@ class UsageCounter(SQLModel, table=True):
 
 class ApiKey(SQLModel, table=True):
     __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("account_id", name="uq_api_keys_account_id"),)
 
     id: str = Field(primary_key=True, max_length=40)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=40)
@@ -56,6 +57,10 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
     expires_at: datetime | None = None
+    # AccessGrid credentials: requests are signed with the secret, so the server keeps it,
+    # encrypted with a key derived from PASSGATE_SECRET_KEY (the hash above is still kept).
+    account_id: str | None = Field(default=None, max_length=40)
+    secret_ciphertext: str | None = Field(default=None, max_length=500)
 
 
 class Template(SQLModel, table=True):
@@ -82,6 +87,10 @@ class Template(SQLModel, table=True):
     apple_pass_type_id: str | None = Field(default=None, max_length=200)
     apple_team_id: str | None = Field(default=None, max_length=20)
     google_issuer_id: str | None = Field(default=None, max_length=40)
+    # Vendor settings kept as given (AccessGrid platform/use case/protocol and its
+    # support/terms/style settings; PassQR's settings object).
+    settings: dict[str, Any] | None = json_column(nullable=True)
+    published_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -164,6 +173,63 @@ class Scan(SQLModel, table=True):
     scanned_at: datetime
 
 
+class QrCode(SQLModel, table=True):
+    """A dynamic QR code: a short slug served at ``/q/{slug}`` that redirects to a
+    destination which can change after printing."""
+
+    __tablename__ = "qr_codes"
+    __table_args__ = (Index("ix_qr_codes_tenant_id", "tenant_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    name: str = Field(max_length=200)
+    type: str = Field(default="url", max_length=20)
+    destination_url: str = Field(max_length=2000)
+    slug: str = Field(max_length=64, unique=True)
+    status: str = Field(max_length=10)  # active | paused
+    style: dict[str, Any] | None = json_column(nullable=True)
+    scan_count: int = Field(default=0, sa_type=BigInteger)
+    last_scanned_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class QrScan(SQLModel, table=True):
+    """One visit of ``/q/{slug}``. The client IP is kept only as a salted hash."""
+
+    __tablename__ = "qr_scans"
+    __table_args__ = (Index("ix_qr_scans_qr_scanned_at", "qr_id", "scanned_at"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    qr_id: str = Field(foreign_key="qr_codes.id", max_length=40)
+    scanned_at: datetime
+    user_agent: str | None = Field(default=None, max_length=500)
+    referrer: str | None = Field(default=None, max_length=2000)
+    visitor_hash: str = Field(max_length=64)
+
+
+class Webhook(SQLModel, table=True):
+    """A registered endpoint for events. Deliveries come with the events work; the signing
+    secret is kept encrypted because the server must sign with it."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (Index("ix_webhooks_tenant_id", "tenant_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    url: str = Field(max_length=2000)
+    events: list[str] = json_column()
+    auth_method: str = Field(default="bearer_token", max_length=30)
+    secret_ciphertext: str = Field(max_length=500)
+    enabled: bool = True
+    description: str | None = Field(default=None, max_length=2000)
+    verified_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
 tenants = Tenant.__table__
 api_keys = ApiKey.__table__
 templates = Template.__table__
@@ -171,3 +237,6 @@ customers = Customer.__table__
 passes = Pass.__table__
 scans = Scan.__table__
 usage_counters = UsageCounter.__table__
+qr_codes = QrCode.__table__
+qr_scans = QrScan.__table__
+webhooks = Webhook.__table__
