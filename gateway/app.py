@@ -9,15 +9,17 @@ from redis.asyncio import Redis
 
 from resolvers.auth import KeyAuthenticator
 from resolvers.db import Database
+from rest_compat import dialects, engine
 from schema.context import AppState
 from schema.schema import build_schema
 
-from .graphql_view import PassgateGraphQLView
+from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
 from .keys import DB, LIMITER, METER, REDIS, SETTINGS, STATE
 from .middleware import authenticate, enforce_plan_and_limits, request_context
 from .migrate import check_migrated
 from .public import pass_page
+from .qr_redirect import qr_redirect
 from .ratelimit import MemoryLimiter, RedisLimiter
 from .settings import Settings
 from .usage import UsageMeter
@@ -101,5 +103,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/p/{code}", pass_page)
+    app.router.add_get("/q/{slug}", qr_redirect)
     app.router.add_get("/", index)
+    engine.install(app, schema, make_context, principal_of, dialects.ALL)
     return app

@@ -12,7 +12,7 @@ import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 VALIDATE_FIELDS = frozenset({"validatePass"})
-ADMIN_FIELDS = frozenset({"updateTenantLimits", "rotateApiKey"})
+ADMIN_FIELDS = frozenset({"updateTenantLimits", "rotateApiKey", "createApiKey"})
 READ = (("read", 1),)
 
 

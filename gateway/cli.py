@@ -187,18 +187,40 @@ def keys() -> None:
 @click.option("--scopes", default="all", show_default=True,
               help="Space or comma separated, e.g. 'passes:read scans:write', 'templates:*', "
                    "or 'all'.")
-@click.option("--json", "as_json", is_flag=True, help="Print {id, key, prefix, scopes}.")
-def keys_create(tenant_ref: str, name: str, scopes: str, as_json: bool) -> None:
+@click.option("--dialect", type=click.Choice(auth.DIALECTS), default="native",
+              show_default=True,
+              help="Which vendor API the key's clients speak on shared /api/v1 paths.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {id, key, prefix, scopes, dialect}; an accessgrid credential prints "
+                   "account_id and secret_key instead of key.")
+def keys_create(tenant_ref: str, name: str, scopes: str, dialect: str, as_json: bool) -> None:
     async def go(db: Database) -> auth.MintedKey:
         return await auth.create_key(db, await _tenant_id(db, tenant_ref), name=name,
-                                     scopes=scopes)
+                                     scopes=scopes, dialect=dialect,
+                                     server_secret=_settings().secret)
 
     key = _run(go)
+    shown = minted_key_json(key)
     if as_json:
-        _echo_json({"id": key.id, "key": key.key, "prefix": key.prefix, "scopes": key.scopes})
+        _echo_json(shown)
+        return
+    click.echo(f"created {dialect} key {key.id} with scopes {' '.join(key.scopes)}")
+    if key.account_id:
+        click.echo(f"account_id: {key.account_id}")
+        click.echo(f"secret_key (shown once): {key.key}")
     else:
-        click.echo(f"created key {key.id} with scopes {' '.join(key.scopes)}")
         click.echo(f"key (shown once): {key.key}")
+
+
+def minted_key_json(key: auth.MintedKey) -> dict[str, Any]:
+    """What ``keys create --json`` prints: the AccessGrid SDK's own names for a credential."""
+    out: dict[str, Any] = {"id": key.id, "prefix": key.prefix, "scopes": key.scopes,
+                           "dialect": key.dialect}
+    if key.account_id:
+        out.update(account_id=key.account_id, secret_key=key.key)
+    else:
+        out["key"] = key.key
+    return out
 
 
 @keys.command("list")

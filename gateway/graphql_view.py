@@ -11,15 +11,24 @@ from schema.context import Context
 from .keys import PRINCIPAL, REQUEST_ID, STATE
 
 
+def make_context(request: web.Request, response: Any = None) -> Context:
+    """The one context factory: ``/graphql`` and every REST route use it."""
+    return Context(
+        app=request.app[STATE],
+        principal_or_none=request.get(PRINCIPAL),
+        request_id=request.get(REQUEST_ID, ""),
+        request=request,
+        response=response,
+    )
+
+
+def principal_of(request: web.Request) -> Any:
+    return request.get(PRINCIPAL)
+
+
 class PassgateGraphQLView(GraphQLView):
     async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
-        return Context(
-            app=request.app[STATE],
-            principal_or_none=request.get(PRINCIPAL),
-            request_id=request.get(REQUEST_ID, ""),
-            request=request,
-            response=response,
-        )
+        return make_context(request, response)
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from resolvers.plans import PLANS
+from rest_compat.engine import endpoint_of
 
 from .classify import classify_body, classify_document
 from .errors import error_response
@@ -18,7 +19,7 @@ log = logging.getLogger("passgate.http")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/static/")
+PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/")
 
 
 @web.middleware
@@ -38,6 +39,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = error_response(
             request, 413, "PAYLOAD_TOO_LARGE", f"request body is larger than {cap} bytes"
         )
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        if not request.path.startswith(("/api/", "/v1/")):
+            exc.headers["X-Request-Id"] = request_id
+            raise
+        status = exc.status
+        code = "NOT_FOUND" if status == 404 else "METHOD_NOT_ALLOWED"
+        response = error_response(request, status, code,
+                                  f"no route {request.method} {request.path}")
     except web.HTTPException as exc:
         exc.headers["X-Request-Id"] = request_id
         raise
@@ -88,7 +97,16 @@ def _request_costs(request: web.Request, body: bytes) -> tuple[tuple[str, int], 
             return classify_body(body)
         name = request.query.get("operationName")
         return classify_document(request.query.get("query", ""), name)
+    endpoint = endpoint_of(request)
+    if endpoint is not None:
+        return ((endpoint.rest_costs(request)[0], 1),)
     return (("read", 1),) if request.method in ("GET", "HEAD") else (("write", 1),)
+
+
+def _bucket(request: web.Request, kind: str) -> str:
+    """A REST dialect may count all its routes in one bucket (PassEngine: 30/min a key)."""
+    endpoint = endpoint_of(request)
+    return endpoint.rest_costs(request)[1] if endpoint is not None else kind
 
 
 @web.middleware
@@ -104,15 +122,17 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
         return error_response(request, 403, "PLAN_LIMIT",
                               f"API access requires the starter plan or above; this tenant "
                               f"is on the {plan.name} plan")
-    body = await request.read() if request.method == "POST" else b""
+    body = await request.read() if request.path == "/graphql" and request.method == "POST" \
+        else b""
     costs = _request_costs(request, body)
     limiter = request.app.get(LIMITER)
     decision = None
     for kind, cost in costs if limiter is not None else ():
         limit = principal.limits[kind]
+        bucket = _bucket(request, kind)
         decision = await limiter.hit(
-            [Bucket(f"key:{principal.key_id}:{kind}", limit),
-             Bucket(f"ip:{request.remote}:{kind}", limit)],
+            [Bucket(f"key:{principal.key_id}:{bucket}", limit),
+             Bucket(f"ip:{request.remote}:{bucket}", limit)],
             cost,
         )
         if not decision.allowed:

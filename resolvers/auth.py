@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from . import ids
+from . import ids, secretbox
 from .db import Database
 from .errors import BadInput, Forbidden, NotFound
 from .limits import effective_limits
@@ -16,7 +16,11 @@ from .models import api_keys, tenants
 from .scopes import check_plan, parse_scopes
 from .timeutil import utcnow
 
-DIALECTS = ("native",)
+DIALECTS = ("native", "passengine", "accessgrid", "walletcrew")
+# How a key of each dialect looks: PassEngine's clients expect ``2pk_…``.
+KEY_PREFIX = {"passengine": "2pk_"}
+ACCESSGRID = "accessgrid"
+_SEALED_FOR = "accessgrid-credential"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class Principal:
     scopes: frozenset[str]
     dialect: str
     limits: dict[str, int]
+    account_id: str | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
@@ -49,6 +54,7 @@ class MintedKey:
     scopes: list[str]
     dialect: str
     name: str
+    account_id: str | None = None
 
 
 async def create_tenant(db: Database, name: str, plan: str = "free") -> dict[str, Any]:
@@ -81,15 +87,27 @@ async def create_key(
     name: str = "default",
     scopes: str | list[str] = "all",
     dialect: str = "native",
+    server_secret: bytes | None = None,
 ) -> MintedKey:
-    """Mint a key. The raw key is returned once; only its SHA-256 is kept."""
+    """Mint a key. The raw key is returned once; only its SHA-256 is kept.
+
+    An ``accessgrid`` credential is an account id plus a secret that signs requests; the
+    server must read that secret back to check signatures, so it is also kept sealed with a
+    key derived from ``server_secret`` (never in plain text).
+    """
     if dialect not in DIALECTS:
-        raise BadInput(f"unknown dialect {dialect!r}; dialects: {', '.join(DIALECTS)}")
+        raise BadInput(f"unknown dialect {dialect!r}; dialects: {', '.join(DIALECTS)}",
+                       field="dialect")
+    if dialect == ACCESSGRID and server_secret is None:
+        raise BadInput("an accessgrid credential needs the server secret to seal it")
     name = name.strip()
     if not name or len(name) > 200:
         raise BadInput("key name must be 1 to 200 characters", field="name")
     scope_list = parse_scopes(scopes)
-    raw = ids.new_api_key()
+    raw = ids.new_api_key(KEY_PREFIX.get(dialect, ids.API_KEY_PREFIX))
+    account_id = None
+    if dialect == ACCESSGRID:
+        account_id = ids.new_account_id()
     row = {
         "id": ids.new_id("key"),
         "tenant_id": tenant_id,
@@ -100,13 +118,16 @@ async def create_key(
         "scopes": scope_list,
         "dialect": dialect,
         "created_at": utcnow(),
+        "account_id": account_id,
+        "secret_ciphertext": secretbox.seal(server_secret, _SEALED_FOR, raw)
+        if account_id and server_secret is not None else None,
     }
     async with db.write() as conn:
         exists = await conn.scalar(select(tenants.c.id).where(tenants.c.id == tenant_id))
         if exists is None:
             raise NotFound(f"no tenant {tenant_id!r}")
         await conn.execute(insert(api_keys).values(**row))
-    return MintedKey(row["id"], raw, row["prefix"], scope_list, dialect, name)
+    return MintedKey(row["id"], raw, row["prefix"], scope_list, dialect, name, account_id)
 
 
 async def list_keys(db: Database, tenant_id: str) -> list[dict[str, Any]]:
@@ -154,7 +175,10 @@ async def rotate_key(
             old.expires_at is not None and old.expires_at <= now
         ):
             raise NotFound("no active API key with that id")
-        raw = ids.new_api_key()
+        if old.dialect == ACCESSGRID:
+            raise BadInput("an AccessGrid credential is rotated by creating a new one "
+                           "(a new account id and secret) and revoking the old one")
+        raw = ids.new_api_key(KEY_PREFIX.get(old.dialect, ids.API_KEY_PREFIX))
         new_id = ids.new_id("key")
         await conn.execute(insert(api_keys).values(
             id=new_id, tenant_id=tenant_id, name=old.name, key_hash=ids.hash_api_key(raw),
@@ -185,6 +209,7 @@ class KeyAuthenticator:
         self.ttl = ttl
         self.touch_every = touch_every
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._accounts: dict[str, tuple[float, tuple[Principal, str] | None]] = {}
         self._touched: dict[str, float] = {}
 
     def forget(self, key_hash: str) -> None:
@@ -215,20 +240,51 @@ class KeyAuthenticator:
                 )
         return principal
 
-    async def _load(self, digest: str) -> Principal | None:
-        stmt = (
+    async def authenticate_account(self, account_id: str, server_secret: bytes
+                                   ) -> tuple[Principal, str] | None:
+        """An AccessGrid credential's principal and its unsealed secret, to check the
+        request's signature with; None for an unknown, revoked or expired account."""
+        if not account_id or len(account_id) > 40:
+            return None
+        now = time.monotonic()
+        hit = self._accounts.get(account_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = None
+        stmt = self._select().where(api_keys.c.account_id == account_id)
+        async with self.db.read() as conn:
+            row = (await conn.execute(stmt)).first()
+        principal = self._principal(row)
+        if principal is not None and row.secret_ciphertext:
+            secret = secretbox.unseal(server_secret, _SEALED_FOR, row.secret_ciphertext)
+            if secret is not None:
+                found = (principal, secret)
+        if len(self._accounts) > 10_000:
+            self._accounts.clear()
+        self._accounts[account_id] = (now + self.ttl, found)
+        return found
+
+    @staticmethod
+    def _select() -> Any:
+        return (
             select(api_keys, tenants.c.name.label("tenant_name"), tenants.c.plan,
                    tenants.c.rate_limits.label("tenant_limits"))
             .join(tenants, tenants.c.id == api_keys.c.tenant_id)
-            .where(api_keys.c.key_hash == digest)
         )
+
+    async def _load(self, digest: str) -> Principal | None:
+        stmt = self._select().where(api_keys.c.key_hash == digest)
         async with self.db.read() as conn:
             row = (await conn.execute(stmt)).first()
+        if row is not None and not hmac.compare_digest(row.key_hash, digest):
+            return None
+        return self._principal(row)
+
+    @staticmethod
+    def _principal(row: Any) -> Principal | None:
         if row is None or row.revoked_at is not None:
             return None
         if row.expires_at is not None and row.expires_at <= utcnow():
-            return None
-        if not hmac.compare_digest(row.key_hash, digest):
             return None
         return Principal(
             tenant_id=row.tenant_id,
@@ -239,7 +295,9 @@ class KeyAuthenticator:
             key_prefix=row.prefix,
             scopes=frozenset(row.scopes),
             dialect=row.dialect,
-            limits=effective_limits(row.plan, row.tenant_limits, row.rate_limits),
+            limits=effective_limits(row.plan, row.tenant_limits, row.rate_limits,
+                                    dialect=row.dialect),
+            account_id=row.account_id,
         )
 
 

@@ -54,6 +54,11 @@ def new_api_key(prefix: str = API_KEY_PREFIX) -> str:
     return prefix + "".join(secrets.choice(_B62) for _ in range(API_KEY_RANDOM_LEN))
 
 
+def new_account_id() -> str:
+    """An AccessGrid-style account id: it names a credential, it is not a secret."""
+    return "acct_" + "".join(secrets.choice(_B62) for _ in range(20))
+
+
 def hash_api_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -10,11 +10,19 @@ from .errors import BadInput, NotFound
 from .models import api_keys, tenants
 from .plans import CLASSES, PLANS
 
+# PassEngine documents 30 requests a minute per key on its pass and scan routes (seed 000);
+# its keys start there, below any plan, and overrides still apply.
+DIALECT_DEFAULTS: dict[str, dict[str, int]] = {
+    "passengine": {"read": 30, "write": 30, "validate": 30},
+}
+
 
 def effective_limits(
-    plan: str, tenant_overrides: dict[str, int] | None, key_overrides: dict[str, int] | None
+    plan: str, tenant_overrides: dict[str, int] | None, key_overrides: dict[str, int] | None,
+    *, dialect: str = "native",
 ) -> dict[str, int]:
-    return {**PLANS[plan].per_minute, **(tenant_overrides or {}), **(key_overrides or {})}
+    return {**PLANS[plan].per_minute, **DIALECT_DEFAULTS.get(dialect, {}),
+            **(tenant_overrides or {}), **(key_overrides or {})}
 
 
 def _merge(current: dict[str, int] | None, changes: dict[str, int | None]) -> dict[str, int]:
@@ -43,7 +51,7 @@ async def update_limits(
         tenant = (await conn.execute(select(tenants).where(tenants.c.id == tenant_id))).first()
         if tenant is None:
             raise NotFound("no tenant with that id")
-        key_overrides = None
+        key_overrides, dialect = None, "native"
         if key_id is None:
             overrides = _merge(tenant.rate_limits, changes)
             await conn.execute(update(tenants).where(tenants.c.id == tenant_id)
@@ -58,5 +66,7 @@ async def update_limits(
             await conn.execute(update(api_keys).where(api_keys.c.id == key_id)
                                .values(rate_limits=overrides or None))
             tenant_overrides, key_overrides = tenant.rate_limits, overrides
+            dialect = key.dialect
     return {"overrides": overrides,
-            "effective": effective_limits(tenant.plan, tenant_overrides, key_overrides)}
+            "effective": effective_limits(tenant.plan, tenant_overrides, key_overrides,
+                                          dialect=dialect)}

@@ -8,13 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Database
 from .errors import NotFound
-from .models import customers, passes, scans, templates
+from .models import customers, passes, qr_codes, scans, templates, webhooks
 
 TABLES: dict[str, Table] = {
     "pass": passes,
     "template": templates,
     "customer": customers,
     "scan": scans,
+    "qr": qr_codes,
+    "webhook": webhooks,
 }
 
 

@@ -18,14 +18,30 @@ def encode_cursor(row_id: str) -> str:
     return base64.urlsafe_b64encode(f"c:{row_id}".encode()).decode()
 
 
-def decode_cursor(cursor: str, field: str) -> str:
+def offset_cursor(offset: int) -> str:
+    """A cursor that means "after the first ``offset`` rows": page-numbered REST clients
+    (``?page=3&limit=20``) ask for ``first: 20, after: offset_cursor(40)``."""
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _decode(cursor: str, field: str) -> tuple[str, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         raw = ""
-    if not raw.startswith("c:") or len(raw) > 100:
+    kind, _, value = raw.partition(":")
+    if kind not in ("c", "o") or not value or len(raw) > 100 or (
+        kind == "o" and not value.isdigit()
+    ):
         raise BadInput(f"{field} is not a cursor this API returned", field=field)
-    return raw[2:]
+    return kind, value
+
+
+def decode_cursor(cursor: str, field: str) -> str:
+    kind, value = _decode(cursor, field)
+    if kind != "c":
+        raise BadInput(f"{field} is not a cursor this API returned", field=field)
+    return value
 
 
 @dataclass(slots=True)
@@ -61,14 +77,23 @@ async def paginate(
         raise BadInput("use either first or last, not both", field="last")
     count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
     # Newest first: "after" a cursor means older ids.
+    offset = 0
     if args.after:
-        stmt = stmt.where(id_col < decode_cursor(args.after, "after"))
+        kind, value = _decode(args.after, "after")
+        if kind == "o":
+            offset = int(value)
+        else:
+            stmt = stmt.where(id_col < value)
     if args.before:
         stmt = stmt.where(id_col > decode_cursor(args.before, "before"))
     backwards = args.last is not None
     size = args.last if backwards else (args.first if args.first is not None
                                          else DEFAULT_PAGE_SIZE)
+    if offset and backwards:
+        raise BadInput("an offset cursor works with first, not last", field="after")
     stmt = stmt.order_by(id_col.asc() if backwards else id_col.desc()).limit(size + 1)
+    if offset:
+        stmt = stmt.offset(offset)
     async with db.read() as conn:
         rows = list(await conn.execute(stmt))
     more = len(rows) > size

@@ -5,7 +5,9 @@ from strawberry import relay
 from resolvers.errors import BadInput
 from resolvers.ids import PREFIXES
 
-TYPE_KIND = {"Pass": "pass", "Template": "template", "Customer": "customer", "Scan": "scan"}
+TYPE_KIND = {"Pass": "pass", "Template": "template", "Customer": "customer", "Scan": "scan",
+             "QrCode": "qr",
+             "Webhook": "webhook"}
 
 
 def raw_id(value: str, type_name: str, field: str) -> str:

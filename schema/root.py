@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from resolvers.errors import NotFound
+from resolvers.qr import require_plan as require_qr_plan
 
 from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
@@ -16,18 +17,26 @@ from .limits.types import LimitMutations
 from .passes.mutations import PassMutations
 from .passes.queries import PassQueries
 from .passes.types import Pass
+from .qr.mutations import QrMutations
+from .qr.queries import QrQueries
+from .qr.types import QrCode
 from .scans.queries import ScanQueries
 from .scans.types import Scan
 from .templates.mutations import TemplateMutations
 from .templates.queries import TemplateQueries
 from .templates.types import Template
 from .viewer.types import ViewerQueries
+from .webhooks.mutations import WebhookMutations
+from .webhooks.queries import WebhookQueries
+from .webhooks.types import Webhook
 
 NODE_TYPES = {
     "Pass": ("pass", "passes:read", Pass),
     "Template": ("template", "templates:read", Template),
     "Customer": ("customer", "customers:read", Customer),
     "Scan": ("scan", "scans:read", Scan),
+    "QrCode": ("qr", "qr:read", QrCode),
+    "Webhook": ("webhook", "webhooks:read", Webhook),
 }
 
 
@@ -41,6 +50,8 @@ class NodeQueries:
         type_name, raw = parsed
         kind, scope, cls = NODE_TYPES[type_name]
         info.context.require(scope)
+        if kind == "qr":  # a Team-tier API (seed 004), however the code is reached
+            require_qr_plan(info.context.principal.plan)
         row = await info.context.loaders[kind].load(raw)
         if row is None:
             raise NotFound("no object with that id")
@@ -49,9 +60,11 @@ class NodeQueries:
 
 Query = merge_types(
     "Query",
-    (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries),
+    (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries,
+     WebhookQueries, QrQueries),
 )
 Mutation = merge_types(
     "Mutation",
-    (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations),
+    (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations,
+     WebhookMutations, QrMutations),
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import make_url
@@ -97,6 +98,13 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @dataclass
+class RestAnswer:
+    status: int
+    body: Any
+    headers: Any
+
+
+@dataclass
 class Api:
     """A tenant with an all-scopes key, and a way to talk GraphQL to the server."""
 
@@ -134,6 +142,17 @@ class Api:
         assert body.get("errors"), body
         assert len(body["errors"]) == 1, body["errors"]
         return body["errors"][0]
+
+    async def rest(self, method: str, path: str, json: Any = None, *, key: str | None = None,
+                   params: dict[str, Any] | None = None, data: Any = None,
+                   headers: dict[str, str] | None = None) -> "RestAnswer":
+        """A REST call with this tenant's key (``Authorization: Bearer``)."""
+        sent = {"Authorization": f"Bearer {key or self.key}", **(headers or {})}
+        resp = await self.client.request(method, path, json=json, params=params, data=data,
+                                         headers=sent)
+        text = await resp.text()
+        body = orjson.loads(text) if text and "json" in resp.content_type else text
+        return RestAnswer(resp.status, body, resp.headers)
 
     async def new_key(self, scopes: str, name: str = "limited") -> str:
         minted = await auth.create_key(self.db, self.tenant_id, name=name, scopes=scopes)

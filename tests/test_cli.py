@@ -18,7 +18,7 @@ def test_tenants_and_keys(db_url):
 
     key = json.loads(run_cli(db_url, "keys", "create", "--tenant", tenant["id"], "--name", "gate",
                              "--scopes", "scans:write passes:read", "--json").stdout)
-    assert set(key) == {"id", "key", "prefix", "scopes"}
+    assert set(key) == {"id", "key", "prefix", "scopes", "dialect"}
     assert key["scopes"] == ["passes:read", "scans:write"]
     assert key["key"].startswith(key["prefix"]) and len(key["key"]) >= 36
 

@@ -26,8 +26,42 @@ class RotateApiKeyPayload:
     previous_key_expires_at: datetime
 
 
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    scopes: list[str] = strawberry.field(
+        default_factory=lambda: ["all"],
+        description="Scopes such as passes:read, templates:*, or all.")
+    dialect: str = strawberry.field(
+        default="native",
+        description="native, passengine (a 2pk_ key), accessgrid (an account id and a "
+                    "signing secret) or walletcrew.")
+
+
+@strawberry.type
+class CreateApiKeyPayload:
+    key: ApiKeyInfo
+    secret: str = strawberry.field(description="The key (for accessgrid: the secret_key). "
+                                               "Shown once; store it now.")
+    account_id: str | None = strawberry.field(
+        description="The AccessGrid account id (X-ACCT-ID); null for other dialects.")
+
+
 @strawberry.type
 class KeyMutations:
+    @strawberry.mutation(description="Needs the admin scope. A key for one integration.")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+        principal = info.context.require("admin")
+        minted = await auth.create_key(
+            info.context.db, principal.tenant_id, name=input.name, scopes=input.scopes,
+            dialect=input.dialect, server_secret=info.context.app.secret_key,
+        )
+        return CreateApiKeyPayload(
+            key=ApiKeyInfo(id=minted.id, name=minted.name, prefix=minted.prefix,
+                           dialect=minted.dialect),
+            secret=minted.key, account_id=minted.account_id,
+        )
+
     @strawberry.mutation(description="A new secret for an integration, the old one kept for a "
                                      "grace period.")
     async def rotate_api_key(self, info: Info, input: RotateApiKeyInput) -> RotateApiKeyPayload:

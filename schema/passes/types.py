@@ -102,6 +102,14 @@ class Pass(relay.Node):
             row=row,
         )
 
+    @strawberry.field(description="The template's raw id (tpl_…); `template` resolves it.")
+    def template_id(self) -> str | None:
+        return self.row.template_id
+
+    @strawberry.field(description="The customer's raw id (cus_…); `customer` resolves it.")
+    def customer_id(self) -> str | None:
+        return self.row.customer_id
+
     @strawberry.field(description="Internal note; null for keys without passes:read.")
     def note(self, info: Info) -> str | None:
         return self.row.note if info.context.principal.has("passes:read") else None

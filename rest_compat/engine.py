@@ -1,0 +1,235 @@
+"""Runs a REST route: read the request, run the route's GraphQL operation, present the answer.
+
+A route is data (``Route``): method, path, operation name, scope, rate-limit class, how to read
+its variables and how to present the result. Routes run through ``schema.execute`` with the
+context factory ``/graphql`` uses, so auth, permissions, loaders and errors are one code path.
+Where two dialects share a method and path (``POST /api/v1/passes``), the calling key's
+dialect picks the route.
+"""
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+from strawberry import Schema
+
+from .errors import RestError, status_for
+from .fields import Spec
+from .operations import load_operations
+
+ContextFactory = Callable[[web.Request], Any]
+PrincipalOf = Callable[[web.Request], Any]
+ErrorBody = Callable[[int, str, str, "str | None", web.Request], Any]
+
+
+@dataclass(slots=True)
+class Answer:
+    """What a presenter returns when the default status and JSON body are not enough."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] | None = None
+    content_type: str = "application/json"
+
+
+@dataclass(slots=True)
+class Call:
+    """One request, as the variables mapper and presenter see it."""
+
+    request: web.Request
+    route: "Route"
+    params: dict[str, str]
+    query: dict[str, Any]
+    body: dict[str, Any]
+    raw_body: bytes
+    principal: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    operation: str
+    scope: str
+    rate_class: str
+    summary: str
+    variables: Callable[[Call], dict[str, Any]]
+    present: Callable[[dict[str, Any], Call], Any]
+    status: int = 200
+    body: Spec | None = None
+    query: Spec | None = None
+    response: dict[str, Any] | None = None
+    description: str = ""
+    tag: str = ""
+    # A route a mapper can answer without running an operation (AccessGrid's out-of-scope
+    # features); returning None runs the operation as usual.
+    precheck: Callable[[Call], Awaitable[Answer | None]] | None = None
+
+
+@dataclass(slots=True)
+class Dialect:
+    name: str
+    title: str
+    folder: Path
+    routes: list[Route]
+    error_body: ErrorBody
+    # One rate bucket for all of this dialect's routes (PassEngine counts 30/min per key
+    # across them) instead of one per endpoint class.
+    shared_bucket: str | None = None
+    security: str = "bearer"
+    error_schema: dict[str, Any] = field(default_factory=dict)
+    schemas: dict[str, Any] = field(default_factory=dict)  # OpenAPI components
+    error_content_type: str = "application/json"
+    operations: dict[str, str] = field(default_factory=dict)
+    # Checks every request of the dialect before its route runs (AccessGrid signatures,
+    # The Wallet Crew's tenant in the path); raises RestError.
+    guard: Callable[[web.Request, bytes], Awaitable[None]] | None = None
+
+    def error(self, request: web.Request, status: int, code: str, message: str,
+              field_name: str | None = None) -> web.Response:
+        body = self.error_body(status, code, message, field_name, request)
+        return web.Response(body=orjson.dumps(body), status=status,
+                            content_type=self.error_content_type)
+
+
+def _json(body: Any, status: int, headers: dict[str, str] | None = None,
+          content_type: str = "application/json") -> web.Response:
+    if body is None:
+        return web.Response(status=status, headers=headers)
+    if isinstance(body, bytes):
+        return web.Response(body=body, status=status, headers=headers,
+                            content_type=content_type)
+    return web.Response(body=orjson.dumps(body), status=status, headers=headers,
+                        content_type=content_type)
+
+
+class Endpoint:
+    """The aiohttp handler for one method and path, serving each dialect that declares it."""
+
+    def __init__(self, schema: Schema, context_factory: ContextFactory,
+                 principal_of: PrincipalOf, routes: list[tuple[Dialect, Route]]) -> None:
+        self.schema = schema
+        self.context_factory = context_factory
+        self.principal_of = principal_of
+        self.by_dialect = {d.name: (d, r) for d, r in routes}
+        self.default = routes[0]
+
+    def pick(self, request: web.Request) -> tuple[Dialect, Route]:
+        principal = self.principal_of(request)
+        if principal is not None:
+            return self.by_dialect.get(principal.dialect, self.default)
+        return self.default
+
+    # Read by the gateway's middleware: limits, and error bodies in the dialect's shape.
+    def rest_costs(self, request: web.Request) -> tuple[str, str]:
+        dialect, route = self.pick(request)
+        return route.rate_class, dialect.shared_bucket or route.rate_class
+
+    def rest_error(self, request: web.Request, status: int, code: str, message: str
+                   ) -> web.Response:
+        return self.pick(request)[0].error(request, status, code, message)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        dialect, route = self.pick(request)
+        raw = await request.read() if request.body_exists else b""
+        try:
+            if dialect.guard is not None:
+                await dialect.guard(request, raw)
+            call = Call(request, route, dict(request.match_info),
+                        _read_query(route, request), _read_body(route, raw), raw,
+                        self.principal_of(request))
+            if route.precheck is not None:
+                early = await route.precheck(call)
+                if early is not None:
+                    return _answer(early, route)
+            variables = route.variables(call)
+        except RestError as exc:
+            return dialect.error(request, exc.status, exc.code, exc.message,
+                                 _wire(route, exc.field))
+        result = await self.schema.execute(
+            dialect.operations[route.operation],
+            variable_values=variables,
+            context_value=self.context_factory(request),
+            operation_name=route.operation,
+        )
+        if result.errors:
+            error = result.errors[0]
+            extensions = error.extensions or {}
+            code = extensions.get("code", "INTERNAL_SERVER_ERROR")
+            status = status_for(code)
+            message = error.message
+            if status == 500:
+                message = f"Internal server error (request {extensions.get('requestId', '')})"
+            return dialect.error(request, status, code, message,
+                                 _wire(route, extensions.get("field")))
+        try:
+            presented = route.present(result.data or {}, call)
+        except RestError as exc:
+            return dialect.error(request, exc.status, exc.code, exc.message, exc.field)
+        return _answer(presented, route)
+
+
+def _answer(presented: Any, route: Route) -> web.Response:
+    if isinstance(presented, Answer):
+        return _json(presented.body, presented.status or route.status, presented.headers,
+                     presented.content_type)
+    return _json(presented, route.status)
+
+
+def _wire(route: Route, graph_field: str | None) -> str | None:
+    """The client's spelling of a field an error names (``maxUsages`` → ``max_uses``)."""
+    if not graph_field:
+        return graph_field
+    leaf = graph_field.rsplit(".", 1)[-1]
+    for spec in (route.body, route.query):
+        if spec is not None and (wire := spec.wire_name(leaf)) is not None:
+            return wire
+    return graph_field
+
+
+def _read_query(route: Route, request: web.Request) -> dict[str, Any]:
+    if route.query is None:
+        return {}
+    return route.query.read(request.query, where="the query string", from_query=True)
+
+
+def _read_body(route: Route, raw: bytes) -> dict[str, Any]:
+    if route.body is None:
+        return {}
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise RestError.bad(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise RestError.bad("request body must be a JSON object")
+    return route.body.read(data, where="the request body")
+
+
+def endpoint_of(request: web.Request) -> Endpoint | None:
+    """The REST endpoint serving ``request``, if it is a REST route (for the middleware)."""
+    owner = getattr(request.match_info.handler, "__self__", None)
+    return owner if isinstance(owner, Endpoint) else None
+
+
+def install(app: web.Application, schema: Schema, context_factory: ContextFactory,
+            principal_of: PrincipalOf, dialects: Iterable[Dialect]) -> list[Dialect]:
+    """Load and check every dialect's operations, then add its routes to ``app``."""
+    dialects = list(dialects)
+    grouped: dict[tuple[str, str], list[tuple[Dialect, Route]]] = {}
+    for dialect in dialects:
+        dialect.operations = load_operations(dialect.folder, schema._schema)
+        for route in dialect.routes:
+            if route.operation not in dialect.operations:
+                raise RuntimeError(f"{dialect.name}: route {route.method} {route.path} "
+                                   f"names an unknown operation {route.operation}")
+            grouped.setdefault((route.method, route.path), []).append((dialect, route))
+    for (method, path), routes in grouped.items():
+        endpoint = Endpoint(schema, context_factory, principal_of, routes)
+        app.router.add_route(method, path, endpoint.handle)
+    return dialects

@@ -1,0 +1,355 @@
+"""The native dialect: PassQR's ``/api/v1`` (seed 001) and a superset with the whole graph.
+
+Envelopes ``{"data": …}``, lists ``{"data": [...], "meta": {"page", "limit", "total"}}``,
+errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at fault).
+"""
+
+from typing import Any
+
+from ..engine import Answer, Call, Route
+from ..errors import RestError
+from ..fields import F, spec
+from ..present import page_window
+from . import present as P
+
+PAGE = (F("page", "int", minimum=1, description="1-based page number (default 1)"),
+        F("limit", "int", minimum=1, maximum=100, description="rows per page, 1 to 100 "
+          "(default 20)"))
+
+CUSTOM_FIELD_ITEMS = {"type": "object", "required": ["key"], "properties": {
+    "key": {"type": "string"}, "value": {"type": "string"}, "is_public": {"type": "boolean"}}}
+
+
+def _custom_fields(items: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            raise RestError.bad(f"custom_fields[{i}] must be an object with a string key",
+                                "custom_fields")
+        unknown = set(item) - {"key", "value", "is_public", "isPublic"}
+        if unknown:
+            raise RestError.bad(f"custom_fields[{i}] has unknown fields: "
+                                f"{', '.join(sorted(unknown))}", "custom_fields")
+        value, public = item.get("value", ""), item.get("is_public", item.get("isPublic", False))
+        if not isinstance(value, str) or not isinstance(public, bool):
+            raise RestError.bad(f"custom_fields[{i}]: value must be a string and is_public "
+                                "true or false", "custom_fields")
+        out.append({"key": item["key"], "value": value, "isPublic": public})
+    return out
+
+
+PASS_FIELDS = (
+    F("type", "enum", values={"single": "SINGLE", "multi": "MULTI"},
+      description="single or multi; defaults to the template's"),
+    F("template_id", to="templateId", description="tpl_… id"),
+    F("customer_id", to="customerId", description="cus_… id"),
+    F("name", max_length=200),
+    F("note", max_length=2000, description="internal; never on the public page"),
+    F("holder_name", to="holderName", max_length=200),
+    F("holder_email", to="holderEmail", max_length=320),
+    F("holder_phone", to="holderPhone", max_length=40),
+    F("max_uses", "int", to="maxUsages", minimum=1, description="null = unlimited"),
+    F("valid_from", "datetime", to="validFrom"),
+    F("expires_at", "datetime", to="validUntil"),
+    F("valid_until", "datetime", to="validUntil", description="alias of expires_at"),
+    F("custom_fields", "array", to="customFields", items=CUSTOM_FIELD_ITEMS,
+      convert=_custom_fields),
+    F("data", "object", to="metadata", description="PassQR's name for metadata"),
+    F("metadata", "object", description="filterable JSON object"),
+    F("attributes", "object", description="kind-specific attributes"),
+)
+CREATE_PASS = spec(*PASS_FIELDS)
+UPDATE_PASS = spec(*PASS_FIELDS, F("status", "enum", values={
+    "active": "resume", "suspended": "suspend", "revoked": "revoke"},
+    description="change of state: active (resume), suspended, revoked (delete)"))
+BULK = spec(F("template_id", to="templateId", description="default for every pass"),
+            F("passes", "array", required=True, items={"type": "object"},
+              description="1 to 1,000 passes, each as in POST /api/v1/passes"))
+LIST_PASSES = spec(
+    *PAGE,
+    F("template_id", to="templateId"),
+    F("customer_id", to="customerId"),
+    F("status", "enum", values=P.STATUS_FILTER),
+    F("search", description="name, holder name or email, or the exact code"),
+    F("metadata", "object", description="JSON object the metadata must contain"),
+    strict=False,
+)
+VALIDATE = spec(
+    F("code", required=True, max_length=200, nullable=False),
+    F("scan_id", to="scanId", max_length=200, description="idempotency id"),
+    F("device_id", to="deviceId", max_length=200),
+    F("location", max_length=200),
+    F("dry_run", "bool", to="dryRun", description="check only; consume nothing"),
+)
+TEMPLATE_FIELDS = (
+    F("name", max_length=200),
+    F("type", "enum", to="kind", values=P.KIND_ALIASES),
+    F("kind", "enum", values=P.KINDS),
+    F("description", max_length=2000),
+    F("color", to="backgroundColor", description="#rrggbb"),
+    F("background_color", to="backgroundColor"),
+    F("foreground_color", to="foregroundColor"),
+    F("label_color", to="labelColor"),
+    F("logo_url", to="logoUrl"),
+    F("icon_url", to="iconUrl"),
+    F("barcode_format", "enum", to="barcodeFormat",
+      values={"qr": "QR", "pdf417": "PDF417", "aztec": "AZTEC", "code128": "CODE128"}),
+    F("fields", "json", to="fieldLayout"),
+    F("default_type", "enum", to="defaultType", values={"single": "SINGLE", "multi": "MULTI"}),
+    F("default_max_uses", "int", to="defaultMaxUsages", minimum=1),
+    F("default_valid_from", "datetime", to="defaultValidFrom"),
+    F("default_expires_at", "datetime", to="defaultValidUntil"),
+    F("default_valid_days", "int", to="defaultValidDays", minimum=1),
+    F("apple_pass_type_id", to="applePassTypeId"),
+    F("apple_team_id", to="appleTeamId"),
+    F("google_issuer_id", to="googleIssuerId"),
+)
+CREATE_TEMPLATE = spec(*(F(f.wire, f.kind, f.to, required=f.wire == "name", values=f.values,
+                           max_length=f.max_length, minimum=f.minimum)
+                         for f in TEMPLATE_FIELDS))
+UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS)
+CUSTOMER = spec(
+    F("external_id", to="externalId", max_length=200),
+    F("email", max_length=320),
+    F("name", max_length=200),
+    F("phone", max_length=40),
+    F("attributes", "object"),
+)
+LIST_SCANS = spec(*PAGE, F("pass_id", to="passId"),
+                  F("result", "enum", values={"accepted": "ACCEPTED", "rejected": "REJECTED"}),
+                  F("since", "datetime"), F("until", "datetime"), strict=False)
+LIST_CUSTOMERS = spec(*PAGE, F("search"), strict=False)
+PAGE_ONLY = spec(*PAGE, strict=False)
+
+
+# --- variables ------------------------------------------------------------------------
+
+
+def _id(call: Call) -> dict[str, Any]:
+    return {"id": call.params["id"]}
+
+
+def _pass_ref(call: Call) -> dict[str, Any]:
+    """``/passes/{id}`` takes the pass id or, as PassQR's clients hold it, the code."""
+    ref = call.params["id"]
+    return {"id": ref} if ref.startswith("pass_") else {"code": ref}
+
+
+def _list_passes(call: Call) -> dict[str, Any]:
+    q = call.query
+    flt = {k: q[k] for k in ("templateId", "customerId", "status", "search", "metadata")
+           if k in q}
+    return {"filter": flt or None, **page_window(q)}
+
+
+def _create_pass(call: Call) -> dict[str, Any]:
+    return {"input": call.body}
+
+
+def _bulk(call: Call) -> dict[str, Any]:
+    items = call.body["passes"]
+    if not 1 <= len(items) <= 1000:
+        raise RestError.bad("passes must hold 1 to 1,000 passes", "passes")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise RestError.bad(f"passes[{i}] must be a JSON object", "passes")
+        try:
+            values = CREATE_PASS.read(item, where=f"passes[{i}]")
+        except RestError as exc:
+            raise RestError.bad(f"passes[{i}]: {exc.message}", f"passes[{i}].{exc.field}"
+                                ) from None
+        if "templateId" in call.body:
+            values.setdefault("templateId", call.body["templateId"])
+        out.append(values)
+    return {"input": {"passes": out}}
+
+
+def _patch_pass(call: Call) -> dict[str, Any]:
+    body = dict(call.body)
+    action = body.pop("status", None)
+    if not body and action is None:
+        raise RestError.bad("nothing to change: send at least one field")
+    return {"input": {"id": call.params["id"], **body}, "id": call.params["id"],
+            "suspend": action == "suspend", "resume": action == "resume",
+            "revoke": action == "revoke"}
+
+
+def _validate(call: Call) -> dict[str, Any]:
+    return {"input": call.body}
+
+
+def _list_scans(call: Call) -> dict[str, Any]:
+    q = call.query
+    flt = {k: q[k] for k in ("passId", "result", "since", "until") if k in q}
+    return {"filter": flt or None, **page_window(q)}
+
+
+def _pass_scans(call: Call) -> dict[str, Any]:
+    return {"id": call.params["id"], **page_window(call.query)}
+
+
+def _page(call: Call) -> dict[str, Any]:
+    return page_window(call.query)
+
+
+def _list_customers(call: Call) -> dict[str, Any]:
+    return {"search": call.query.get("search"), **page_window(call.query)}
+
+
+def _input(call: Call) -> dict[str, Any]:
+    return {"input": call.body}
+
+
+def _input_with_id(call: Call) -> dict[str, Any]:
+    if not call.body:
+        raise RestError.bad("nothing to change: send at least one field")
+    return {"input": {"id": call.params["id"], **call.body}}
+
+
+# --- presenters -----------------------------------------------------------------------
+
+
+def _data(obj: Any) -> dict[str, Any]:
+    return {"data": obj}
+
+
+def _passes(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    conn = data["passes"]
+    return P.listing([P.pass_(p) for p in conn["nodes"]], conn["totalCount"], call.query)
+
+
+def _patched(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    last = next(data[k] for k in ("deletePass", "resumePass", "suspendPass", "updatePass")
+                if data.get(k))
+    return _data(P.pass_(last["pass"]))
+
+
+def _scans(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    conn = data["scans"] if "scans" in data else data["pass"]["scans"]
+    return P.listing([P.scan(s) for s in conn["nodes"]], conn["totalCount"], call.query)
+
+
+def _upserted(data: dict[str, Any], call: Call) -> Answer:
+    payload = data["upsertCustomer"]
+    return Answer(_data(P.customer(payload["customer"])), 201 if payload["created"] else 200)
+
+
+def _usage(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    viewer = data["viewer"]
+    details, usage = viewer["planDetails"], viewer["planDetails"]["usage"]
+    return _data({
+        "plan": viewer["plan"],
+        "api_access": details["apiAccess"],
+        "month": usage["month"],
+        "api_calls": usage["apiCalls"],
+        "validations": usage["validations"],
+        "monthly_api_calls_quota": usage["monthlyApiCallsQuota"],
+        "monthly_validations_quota": usage["monthlyValidationsQuota"],
+        "resets_at": P.iso(usage["resetsAt"]),
+        "max_passes": details["maxPasses"],
+        "passes_kept": details["passesKept"],
+        "rate_limits_per_minute": viewer["limits"],
+    })
+
+
+def _single(name: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {"data": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+def _many(name: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {
+        "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
+        "meta": {"$ref": "#/components/schemas/NativePageMeta"}}}
+
+
+B = "/api/v1"
+ROUTES: list[Route] = [
+    Route("GET", f"{B}/passes", "NativeListPasses", "passes:read", "read", "List passes",
+          _list_passes, _passes, query=LIST_PASSES, response=_many("NativePass"), tag="Passes"),
+    Route("POST", f"{B}/passes", "NativeCreatePass", "passes:write", "write", "Create a pass",
+          _create_pass, lambda d, c: _data(P.pass_(d["createPass"]["pass"])), status=201,
+          body=CREATE_PASS, response=_single("NativePass"), tag="Passes"),
+    Route("POST", f"{B}/passes/bulk", "NativeCreatePasses", "passes:write", "write",
+          "Create up to 1,000 passes, all or none", _bulk,
+          lambda d, c: {"data": [P.pass_(p) for p in d["createPasses"]["passes"]],
+                        "meta": {"count": d["createPasses"]["count"]}},
+          status=201, body=BULK, response=_many("NativePass"), tag="Passes"),
+    Route("GET", f"{B}/passes/{{id}}", "NativeGetPass", "passes:read", "read",
+          "Get a pass by id or code", _pass_ref, lambda d, c: _data(P.pass_(d["pass"])),
+          response=_single("NativePass"), tag="Passes"),
+    Route("PATCH", f"{B}/passes/{{id}}", "NativePatchPass", "passes:write", "write",
+          "Update a pass (and change its status)", _patch_pass, _patched, body=UPDATE_PASS,
+          response=_single("NativePass"), tag="Passes"),
+    Route("DELETE", f"{B}/passes/{{id}}", "NativeDeletePass", "passes:write", "write",
+          "Revoke a pass (soft delete)", _id,
+          lambda d, c: {"data": P.pass_(d["deletePass"]["pass"]), "message": "Pass revoked"},
+          response=_single("NativePass"), tag="Passes"),
+    Route("POST", f"{B}/passes/{{id}}/suspend", "NativeSuspendPass", "passes:write", "write",
+          "Suspend a pass", _id, lambda d, c: _data(P.pass_(d["suspendPass"]["pass"])),
+          response=_single("NativePass"), tag="Passes"),
+    Route("POST", f"{B}/passes/{{id}}/resume", "NativeResumePass", "passes:write", "write",
+          "Resume a suspended pass", _id,
+          lambda d, c: _data(P.pass_(d["resumePass"]["pass"])),
+          response=_single("NativePass"), tag="Passes"),
+    Route("POST", f"{B}/passes/{{id}}/unlink", "NativeUnlinkPass", "passes:write", "write",
+          "Unlink a pass from its wallet", _id,
+          lambda d, c: _data(P.pass_(d["unlinkPass"]["pass"])),
+          response=_single("NativePass"), tag="Passes"),
+    Route("GET", f"{B}/passes/{{id}}/scans", "NativePassScans", "scans:read", "read",
+          "A pass's scans, newest first", _pass_scans, _scans, query=PAGE_ONLY,
+          response=_many("NativeScan"), tag="Scans"),
+    Route("POST", f"{B}/validate", "NativeValidate", "scans:write", "validate",
+          "Validate a code at a gate (uses it once unless dry_run)", _validate,
+          lambda d, c: _data(P.validation(d["validatePass"])), body=VALIDATE,
+          response=_single("NativeValidation"), tag="Validation",
+          description="Every outcome answers 200; `result` says which (PassQR's "
+                      "valid|expired|used|revoked|not_found), `reason` says exactly why."),
+    Route("GET", f"{B}/scans", "NativeListScans", "scans:read", "read", "List scans",
+          _list_scans, _scans, query=LIST_SCANS, response=_many("NativeScan"), tag="Scans"),
+    Route("GET", f"{B}/templates", "NativeListTemplates", "templates:read", "read",
+          "List templates", _page,
+          lambda d, c: P.listing([P.template(t) for t in d["templates"]["nodes"]],
+                                 d["templates"]["totalCount"], c.query),
+          query=PAGE_ONLY, response=_many("NativeTemplate"), tag="Templates"),
+    Route("POST", f"{B}/templates", "NativeCreateTemplate", "templates:write", "write",
+          "Create a template", _input,
+          lambda d, c: _data(P.template(d["createTemplate"]["template"])), status=201,
+          body=CREATE_TEMPLATE, response=_single("NativeTemplate"), tag="Templates"),
+    Route("GET", f"{B}/templates/{{id}}", "NativeGetTemplate", "templates:read", "read",
+          "Get a template", _id, lambda d, c: _data(P.template(d["template"])),
+          response=_single("NativeTemplate"), tag="Templates"),
+    Route("PATCH", f"{B}/templates/{{id}}", "NativeUpdateTemplate", "templates:write",
+          "write", "Update a template", _input_with_id,
+          lambda d, c: _data(P.template(d["updateTemplate"]["template"])),
+          body=UPDATE_TEMPLATE, response=_single("NativeTemplate"), tag="Templates"),
+    Route("DELETE", f"{B}/templates/{{id}}", "NativeDeleteTemplate", "templates:write",
+          "write", "Delete a template no pass uses", _id,
+          lambda d, c: {"data": P.template(d["deleteTemplate"]["template"]),
+                        "message": "Template deleted"},
+          response=_single("NativeTemplate"), tag="Templates"),
+    Route("GET", f"{B}/customers", "NativeListCustomers", "customers:read", "read",
+          "List customers", _list_customers,
+          lambda d, c: P.listing([P.customer(x) for x in d["customers"]["nodes"]],
+                                 d["customers"]["totalCount"], c.query),
+          query=LIST_CUSTOMERS, response=_many("NativeCustomer"), tag="Customers"),
+    Route("POST", f"{B}/customers", "NativeUpsertCustomer", "customers:write", "write",
+          "Create or update a customer (matched by external_id, else email)", _input,
+          _upserted, status=201, body=CUSTOMER, response=_single("NativeCustomer"),
+          tag="Customers"),
+    Route("GET", f"{B}/customers/{{id}}", "NativeGetCustomer", "customers:read", "read",
+          "Get a customer", _id, lambda d, c: _data(P.customer(d["customer"])),
+          response=_single("NativeCustomer"), tag="Customers"),
+    Route("PATCH", f"{B}/customers/{{id}}", "NativeUpdateCustomer", "customers:write",
+          "write", "Update a customer", _input_with_id,
+          lambda d, c: _data(P.customer(d["updateCustomer"]["customer"])), body=CUSTOMER,
+          response=_single("NativeCustomer"), tag="Customers"),
+    Route("DELETE", f"{B}/customers/{{id}}", "NativeDeleteCustomer", "customers:write",
+          "write", "Delete a customer (their passes stay)", _id,
+          lambda d, c: {"data": P.customer(d["deleteCustomer"]["customer"]),
+                        "message": "Customer deleted"},
+          response=_single("NativeCustomer"), tag="Customers"),
+    Route("GET", f"{B}/usage", "NativeUsage", "any", "read",
+          "This month's usage, quotas and rate limits", lambda c: {}, _usage,
+          response=_single("NativeUsage"), tag="Account"),
+]

@@ -1,0 +1,58 @@
+"""Webhook mutations."""
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import webhooks as webhook_data
+from schema.ids import raw_id
+from schema.inputs import provided
+
+from .inputs import CreateWebhookInput, UpdateWebhookInput, WebhookIdInput
+from .types import CreateWebhookPayload, VerifyWebhookPayload, Webhook, WebhookPayload
+
+
+@strawberry.type
+class WebhookMutations:
+    @strawberry.mutation(description="Register an endpoint; the signing secret is in the "
+                                     "answer, and only there. The plan caps how many.")
+    async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
+        principal = info.context.require("webhooks:write")
+        row, secret = await webhook_data.create_webhook(
+            info.context.db,
+            principal.tenant_id,
+            principal.plan,
+            info.context.app.secret_key,
+            **provided(input),
+        )
+        return CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret)
+
+    @strawberry.mutation
+    async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> WebhookPayload:
+        principal = info.context.require("webhooks:write")
+        row = await webhook_data.update_webhook(
+            info.context.db,
+            principal.tenant_id,
+            raw_id(input.id, "Webhook", "id"),
+            provided(input, skip=("id",)),
+        )
+        return WebhookPayload(webhook=Webhook.from_row(row))
+
+    @strawberry.mutation
+    async def delete_webhook(self, info: Info, input: WebhookIdInput) -> WebhookPayload:
+        principal = info.context.require("webhooks:write")
+        row = await webhook_data.delete_webhook(
+            info.context.db, principal.tenant_id, raw_id(input.id, "Webhook", "id")
+        )
+        return WebhookPayload(webhook=Webhook.from_row(row))
+
+    @strawberry.mutation(description="POST a signed Webhook:Verify event to the endpoint; a 2xx "
+                                     "answer within 5 s verifies it.")
+    async def verify_webhook(self, info: Info, input: WebhookIdInput) -> VerifyWebhookPayload:
+        principal = info.context.require("webhooks:write")
+        row, verified = await webhook_data.verify_webhook(
+            info.context.db,
+            principal.tenant_id,
+            raw_id(input.id, "Webhook", "id"),
+            info.context.app.secret_key,
+        )
+        return VerifyWebhookPayload(webhook=Webhook.from_row(row), verified=verified)
