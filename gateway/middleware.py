@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from resolvers.plans import PLANS
+from rest_compat.accessgrid import signature as signature_check
+from rest_compat.docs import PUBLIC_PATHS as DOCS_PATHS
 from rest_compat.engine import endpoint_of
 
 from .classify import classify_body, classify_document
@@ -19,6 +21,7 @@ log = logging.getLogger("passgate.http")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PUBLIC_PATHS = ("/", *DOCS_PATHS)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/")
 
 
@@ -73,13 +76,40 @@ def _is_graphiql_page(request: web.Request) -> bool:
             and "query" not in request.query)
 
 
+def raw_key_absent(request: web.Request) -> bool:
+    return "Authorization" not in request.headers and "X-API-KEY" not in request.headers
+
+
+async def _authenticate_account(request: web.Request, handler: Handler, account: str
+                                ) -> web.StreamResponse:
+    """AccessGrid's scheme: an account id and an HMAC of the payload with its secret."""
+    found = await request.app[STATE].authenticator.authenticate_account(
+        account, request.app[STATE].secret_key)
+    signature = request.headers.get("X-PAYLOAD-SIG", "")
+    if found is None:
+        return error_response(request, 401, "UNAUTHENTICATED", "unknown account id")
+    principal, secret = found
+    body = await request.read() if request.body_exists else b""
+    payload = signature_check.signed_payload(request.method, request.query.get("sig_payload"),
+                                             body)
+    if not signature_check.verify(secret, signature, payload):
+        return error_response(request, 401, "UNAUTHENTICATED",
+                              "invalid X-PAYLOAD-SIG: sign base64(payload) with HMAC-SHA256 "
+                              "and the account's secret key")
+    request[PRINCIPAL] = principal
+    return await handler(request)
+
+
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every API request carries a valid key; the principal rides on the request."""
     if request.path.startswith(PUBLIC_PREFIXES) or _is_graphiql_page(request) or (
-        request.path == "/"
+        request.path in PUBLIC_PATHS
     ):
         return await handler(request)
+    account = request.headers.get("X-ACCT-ID")
+    if account is not None and raw_key_absent(request):
+        return await _authenticate_account(request, handler, account)
     raw = _raw_key(request)
     if raw is None:
         return error_response(request, 401, "UNAUTHENTICATED",

@@ -3,6 +3,7 @@ otherwise the first dialect listed that declares the route answers."""
 
 from .engine import Dialect
 from .native import DIALECT as NATIVE
+from .passengine import DIALECT as PASSENGINE
 
-ALL: list[Dialect] = [NATIVE]
+ALL: list[Dialect] = [NATIVE, PASSENGINE]
 BY_NAME = {d.name: d for d in ALL}

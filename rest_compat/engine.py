@@ -50,9 +50,12 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """``operation`` None: a utility route (a barcode image, a refusal of an out-of-scope
+    feature) answered entirely by ``precheck``."""
+
     method: str
     path: str
-    operation: str
+    operation: str | None
     scope: str
     rate_class: str
     summary: str
@@ -84,9 +87,9 @@ class Dialect:
     schemas: dict[str, Any] = field(default_factory=dict)  # OpenAPI components
     error_content_type: str = "application/json"
     operations: dict[str, str] = field(default_factory=dict)
-    # Checks every request of the dialect before its route runs (AccessGrid signatures,
-    # The Wallet Crew's tenant in the path); raises RestError.
-    guard: Callable[[web.Request, bytes], Awaitable[None]] | None = None
+    # Checks every request of the dialect before its body is read (The Wallet Crew's tenant
+    # in the path): ``guard(request, raw_body, principal)`` raises RestError.
+    guard: Callable[[web.Request, bytes, Any], Awaitable[None]] | None = None
 
     def error(self, request: web.Request, status: int, code: str, message: str,
               field_name: str | None = None) -> web.Response:
@@ -137,7 +140,7 @@ class Endpoint:
         raw = await request.read() if request.body_exists else b""
         try:
             if dialect.guard is not None:
-                await dialect.guard(request, raw)
+                await dialect.guard(request, raw, self.principal_of(request))
             call = Call(request, route, dict(request.match_info),
                         _read_query(route, request), _read_body(route, raw), raw,
                         self.principal_of(request))
@@ -145,6 +148,9 @@ class Endpoint:
                 early = await route.precheck(call)
                 if early is not None:
                     return _answer(early, route)
+            if route.operation is None:
+                raise RuntimeError(f"{route.path}: a route without an operation must answer "
+                                   "in its precheck")
             variables = route.variables(call)
         except RestError as exc:
             return dialect.error(request, exc.status, exc.code, exc.message,
@@ -225,11 +231,17 @@ def install(app: web.Application, schema: Schema, context_factory: ContextFactor
     for dialect in dialects:
         dialect.operations = load_operations(dialect.folder, schema._schema)
         for route in dialect.routes:
-            if route.operation not in dialect.operations:
+            if route.operation is None and route.precheck is None:
+                raise RuntimeError(f"{dialect.name}: {route.path} has neither an operation "
+                                   "nor a precheck")
+            if route.operation is not None and route.operation not in dialect.operations:
                 raise RuntimeError(f"{dialect.name}: route {route.method} {route.path} "
                                    f"names an unknown operation {route.operation}")
             grouped.setdefault((route.method, route.path), []).append((dialect, route))
     for (method, path), routes in grouped.items():
         endpoint = Endpoint(schema, context_factory, principal_of, routes)
         app.router.add_route(method, path, endpoint.handle)
+    from .docs import add_routes  # docs imports this module: import here, not at the top
+
+    add_routes(app, dialects)
     return dialects

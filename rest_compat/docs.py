@@ -1,0 +1,41 @@
+"""``/api/v1/openapi.json`` and ``/api/v1/docs``: the generated document and a page that reads
+it, served by passgate itself so it works without internet access."""
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import orjson
+from aiohttp import web
+
+from .engine import Dialect
+from .openapi import document
+
+OPENAPI_PATH = "/api/v1/openapi.json"
+DOCS_PATH = "/api/v1/docs"
+PUBLIC_PATHS = (OPENAPI_PATH, DOCS_PATH)
+_PAGE = (Path(__file__).parent / "static" / "docs.html").read_bytes()
+
+
+def _version() -> str:
+    try:
+        return version("passgate")
+    except PackageNotFoundError:
+        return "0"
+
+
+def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
+    cache: dict[str, bytes] = {}
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        server = f"{request.scheme}://{request.host}"
+        body = cache.get(server)
+        if body is None:
+            body = cache[server] = orjson.dumps(
+                document(dialects, version=_version(), server_url=server))
+        return web.Response(body=body, content_type="application/json")
+
+    async def docs_page(request: web.Request) -> web.Response:
+        return web.Response(body=_PAGE, content_type="text/html")
+
+    app.router.add_get(OPENAPI_PATH, openapi_json)
+    app.router.add_get(DOCS_PATH, docs_page)

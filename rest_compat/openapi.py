@@ -1,0 +1,138 @@
+"""The OpenAPI 3.1 document, generated from the route tables (never written by hand).
+
+Where two dialects share a method and path (``POST /api/v1/passes``), the operation lists
+both shapes with ``oneOf`` and says that the key's dialect decides.
+"""
+
+import re
+from typing import Any
+
+from .engine import Dialect, Route
+from .errors import HTTP_STATUS
+
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "Authorization: Bearer <key> (X-API-KEY works too)"},
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
+    "accessgridAccount": {"type": "apiKey", "in": "header", "name": "X-ACCT-ID"},
+    "accessgridSignature": {
+        "type": "apiKey", "in": "header", "name": "X-PAYLOAD-SIG",
+        "description": "hex HMAC-SHA256(secret_key, base64(payload)); payload = the raw "
+                       "body, else the sig_payload query parameter, else {}"},
+}
+SECURITY = {
+    "bearer": [{"bearer": []}, {"apiKeyHeader": []}],
+    "apiKeyHeader": [{"apiKeyHeader": []}],
+    "accessgrid": [{"accessgridAccount": [], "accessgridSignature": []}],
+}
+ERROR_STATUSES = sorted({s for s in HTTP_STATUS.values() if s not in (413, 501)})
+_PARAM = re.compile(r"{(\w+)}")
+
+
+def _error_responses(dialect: Dialect) -> dict[str, Any]:
+    schema = {"$ref": f"#/components/schemas/{dialect.name}Error"}
+    return {str(s): {"description": _REASONS.get(s, "Error"),
+                     "content": {dialect.error_content_type: {"schema": schema}}}
+            for s in ERROR_STATUSES}
+
+
+_REASONS = {400: "Bad input (the message names the field)", 401: "Missing or invalid key",
+            403: "Scope missing, or the plan does not allow it", 404: "Not found",
+            409: "Conflict", 429: "Rate limited (see Retry-After)"}
+
+
+def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": f"{dialect.name}_{route.operation or _slug(route)}",
+        "summary": route.summary,
+        "tags": [f"{dialect.title}" + (f": {route.tag}" if route.tag else "")],
+        "security": SECURITY[dialect.security],
+        "x-graphql-operation": route.operation,
+        "x-scope": route.scope,
+        "x-rate-limit-class": route.rate_class,
+    }
+    if route.description:
+        op["description"] = route.description
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+              for name in _PARAM.findall(route.path)]
+    if route.query is not None:
+        params += route.query.openapi_parameters()
+    if params:
+        op["parameters"] = params
+    if route.body is not None:
+        op["requestBody"] = {"required": any(f.required for f in route.body.fields),
+                             "content": {"application/json": {
+                                 "schema": route.body.openapi_object()}}}
+    success: dict[str, Any] = {"description": "OK" if route.status < 300 else "Done"}
+    if route.status != 204:
+        success["content"] = {"application/json": {"schema": route.response or {}}}
+    op["responses"] = {str(route.status): success, **_error_responses(dialect)}
+    return op
+
+
+def _slug(route: Route) -> str:
+    return re.sub(r"\W+", "_", f"{route.method}_{route.path}").strip("_")
+
+
+def _merge(existing: dict[str, Any], new: dict[str, Any], dialects: list[str]) -> None:
+    """One method and path, several dialects: the key's dialect picks the shape."""
+    existing["description"] = (
+        "Shared by dialects " + ", ".join(dialects) + ": the calling key's dialect decides "
+        "how the request is read and the answer written.")
+    existing.setdefault("x-dialects", [existing["operationId"]]).append(new["operationId"])
+    if "requestBody" in new:
+        mine = existing.setdefault("requestBody", {"content": {"application/json": {
+            "schema": {}}}})["content"]["application/json"]
+        theirs = new["requestBody"]["content"]["application/json"]["schema"]
+        mine["schema"] = {"oneOf": [*mine["schema"].get("oneOf", [mine["schema"]]), theirs]}
+        existing["requestBody"]["required"] = False
+    for status, answer in new["responses"].items():
+        if status not in existing["responses"]:
+            existing["responses"][status] = answer
+            continue
+        for ctype, content in answer.get("content", {}).items():
+            slot = existing["responses"][status].setdefault("content", {}).setdefault(
+                ctype, {"schema": {}})
+            if content["schema"] != slot["schema"]:
+                slot["schema"] = {"oneOf": [*slot["schema"].get("oneOf", [slot["schema"]]),
+                                            content["schema"]]}
+    names = {p["name"] for p in existing.get("parameters", [])}
+    existing.setdefault("parameters", []).extend(
+        p for p in new.get("parameters", []) if p["name"] not in names)
+    if not existing["parameters"]:
+        del existing["parameters"]
+    existing["security"] = existing["security"] + [
+        s for s in new["security"] if s not in existing["security"]]
+
+
+def document(dialects: list[Dialect], *, version: str, server_url: str) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    owners: dict[tuple[str, str], list[str]] = {}
+    schemas: dict[str, Any] = {}
+    for dialect in dialects:
+        schemas[f"{dialect.name}Error"] = dialect.error_schema or {"type": "object"}
+        schemas.update(dialect.schemas)
+        for route in dialect.routes:
+            method = route.method.lower()
+            op = _operation(dialect, route)
+            slot = paths.setdefault(route.path, {})
+            key = (route.path, method)
+            if method in slot:
+                owners[key].append(dialect.name)
+                _merge(slot[method], op, owners[key])
+            else:
+                owners[key] = [dialect.name]
+                slot[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "passgate REST compatibility API",
+            "version": version,
+            "description": "Vendor-compatible REST routes. Each one runs a named GraphQL "
+                           "operation on the same graph as /graphql. Dialects: "
+                           + ", ".join(d.title for d in dialects) + ".",
+        },
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+    }

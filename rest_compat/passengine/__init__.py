@@ -1,0 +1,40 @@
+"""The passengine dialect (PassEngine, seed 000)."""
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ..engine import Dialect
+from ..openapi_types import array, obj, ref
+from .routes import ROUTES
+
+
+def error_body(status: int, code: str, message: str, field: str | None,
+               request: web.Request) -> dict[str, Any]:
+    return {"error": message}
+
+
+SCHEMAS = {
+    "EnginePass": obj(
+        id="str", code="str", name="str?", type={"type": "string", "enum": ["single", "multi"]},
+        status={"type": "string", "enum": ["active", "used", "expired", "revoked",
+                                           "suspended"]},
+        maxUsages="int?", usagesCount="int", validFrom="time?", validUntil="time?",
+        publicUrl="str", createdAt="time", note="str?", templateId="str?",
+        customFields=array(obj(key="str", value="str", isPublic="bool")),
+        client={"type": ["object", "null"]}),
+    "EngineScanResult": obj(valid="bool", reason={"type": "string", "enum": [
+        "ok", "used", "expired", "revoked", "not_yet_valid"]}, **{"pass": ref("EnginePass")}),
+}
+
+DIALECT = Dialect(
+    name="passengine",
+    title="PassEngine",
+    folder=Path(__file__).parent,
+    routes=ROUTES,
+    error_body=error_body,
+    shared_bucket="passengine",
+    error_schema=obj(error="str"),
+    schemas=SCHEMAS,
+)

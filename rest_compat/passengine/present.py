@@ -1,0 +1,48 @@
+"""PassEngine's wire objects (seed 000): camelCase, times as ``2025-12-31T23:59:59.000Z``."""
+
+from datetime import datetime
+from typing import Any
+
+from ..present import enum_out, raw_id
+
+STATUS = {
+    "ACTIVE": "active", "USED_UP": "used", "EXPIRED": "expired", "DELETED": "revoked",
+    "SUSPENDED": "suspended", "UNLINKED": "revoked", "NOT_YET_VALID": "active",
+}
+STATUS_FILTER = {"active": "ACTIVE", "used": "USED_UP", "expired": "EXPIRED",
+                 "revoked": "DELETED", "suspended": "SUSPENDED"}
+# ScanResult.reason: ok|used|expired|revoked|not_yet_valid.
+REASON = {None: "ok", "USED_UP": "used", "EXPIRED": "expired", "DELETED": "revoked",
+          "SUSPENDED": "revoked", "UNLINKED": "revoked", "NOT_YET_VALID": "not_yet_valid"}
+
+
+def when(value: str | None) -> str | None:
+    """JavaScript's ``toISOString()`` shape, which PassEngine's examples show."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}Z"
+
+
+def pass_(p: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": raw_id(p["id"]),
+        "code": p["code"],
+        "name": p["name"],
+        "type": enum_out(p["type"]),
+        "status": STATUS[p["status"]],
+        "maxUsages": p["maxUsages"],
+        "usagesCount": p["usagesCount"],
+        "validFrom": when(p["validFrom"]),
+        "validUntil": when(p["validUntil"]),
+        "publicUrl": p["publicUrl"],
+        "createdAt": when(p["createdAt"]),
+        "note": p["note"],
+        "templateId": p["templateId"],
+        "customFields": p["customFields"],
+    }
+    if listing:
+        customer = p["customer"]
+        out["client"] = ({"name": customer["name"], "email": customer["email"]}
+                         if customer else None)
+    return out
