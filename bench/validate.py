@@ -1,9 +1,10 @@
-"""Validations per second: passgate's /graphql against a bare-driver floor, same run.
+"""Validations per second: passgate's /graphql and REST doors against a bare-driver floor.
 
 Starts a ``passgate serve`` process and the floor server (bench/floor_server.py: a bare
 aiohttp handler doing the same UPDATE ... RETURNING + scan INSERT on the raw driver) on the
 same database, then drives each with N concurrent clients for a few seconds, in interleaved
-rounds, and prints medians and the ratio. Run: ``make bench`` or
+rounds, and prints medians and the ratios. The REST door (``POST /api/v1/validate``) is
+compared with ``/graphql`` carrying the very operation that route runs (``NativeValidate``). Run: ``make bench`` or
 ``python bench/validate.py [--postgres ADMIN_URL] [--clients 32] [--seconds 5] [--rounds 3]``.
 """
 
@@ -36,6 +37,15 @@ VALIDATE = (
     "mutation Validate($input: ValidatePassInput!) { validatePass(input: $input) "
     "{ valid reason remainingUsages pass { code usagesCount } } }"
 )
+
+
+def native_validate_document() -> str:
+    """The document ``POST /api/v1/validate`` runs, as its route table loads it."""
+    from rest_compat.native import DIALECT
+    from rest_compat.operations import load_operations
+    from schema.schema import schema
+
+    return load_operations(DIALECT.folder, schema._schema)["NativeValidate"]
 
 
 async def drive(url: str, body: dict, headers: dict, clients: int, seconds: float,
@@ -118,6 +128,7 @@ def main() -> None:
         try:
             with serve(url, PASSGATE_RATE_LIMITS="false") as (base,):
                 code = asyncio.run(create_pass(base, key))
+                native_doc = native_validate_document()
                 targets = {
                     "floor: aiohttp + raw driver": (
                         f"{floor_url}/validate", {"code": code, "tenant": tenant["id"]}, {},
@@ -127,6 +138,16 @@ def main() -> None:
                         {"query": VALIDATE, "variables": {"input": {"code": code}}},
                         {"Authorization": f"Bearer {key}"},
                         lambda d: d["data"]["validatePass"]["valid"]),
+                    "passgate: /graphql NativeValidate": (
+                        f"{base}/graphql",
+                        {"query": native_doc, "operationName": "NativeValidate",
+                         "variables": {"input": {"code": code}}},
+                        {"Authorization": f"Bearer {key}"},
+                        lambda d: d["data"]["validatePass"]["valid"]),
+                    "passgate: POST /api/v1/validate": (
+                        f"{base}/api/v1/validate", {"code": code},
+                        {"Authorization": f"Bearer {key}"},
+                        lambda d: d["data"]["valid"]),
                 }
                 results: dict[str, list[float]] = {name: [] for name in targets}
                 for _ in range(args.rounds):
@@ -144,8 +165,9 @@ def main() -> None:
     for name, values in results.items():
         medians[name] = statistics.median(values)
         print(f"  {name:<40} {medians[name]:8.0f}  ({min(values):.0f}-{max(values):.0f})")
-    floor_rate, ours = medians.values()
-    print(f"  passgate / floor: {ours / floor_rate:.0%}")
+    floor_rate, ours, same_doc, rest = medians.values()
+    print(f"  passgate /graphql / floor: {ours / floor_rate:.0%}")
+    print(f"  REST /api/v1/validate / same operation on /graphql: {rest / same_doc:.0%}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from aiohttp import web
 
 from ..engine import Dialect
 from ..openapi_types import array, obj, ref
+from .qr import QR_ROUTES
+from .qr import SCHEMAS as QR_SCHEMAS
 from .routes import ROUTES
 
 
@@ -54,6 +56,7 @@ SCHEMAS = {
                        monthly_validations_quota="int?", resets_at="time",
                        max_passes="int?", passes_kept="int?", rate_limits_per_minute="obj"),
     "NativePageMeta": obj(page="int", limit="int", total="int"),
+    **QR_SCHEMAS,
 }
 SCHEMAS["NativeValidation"]["properties"]["pass"] = (
     SCHEMAS["NativeValidation"]["properties"].pop("pass_"))
@@ -62,7 +65,7 @@ DIALECT = Dialect(
     name="native",
     title="native (PassQR-compatible)",
     folder=Path(__file__).parent,
-    routes=ROUTES,
+    routes=ROUTES + QR_ROUTES,
     error_body=error_body,
     error_schema=obj(error="str", message="str", field="str"),
     schemas=SCHEMAS,

@@ -1,0 +1,121 @@
+"""Dynamic QR codes (seed 004) in the native dialect: ``/api/v1/qr…``. The team plan or above;
+the graph refuses other plans with 403 PLAN_LIMIT."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..engine import Answer, Call, Route
+from ..errors import RestError
+from ..fields import F, parse_datetime, spec
+from ..openapi_types import array, obj, ref
+from ..present import iso, page_window, raw_id
+
+STATUS = {"active": "ACTIVE", "paused": "PAUSED"}
+FIELDS = (
+    F("name", max_length=200),
+    F("destination_url", to="destinationUrl", max_length=2000,
+      description="absolute http(s) URL the code redirects to"),
+    F("type", "enum", values={"url": "URL"}),
+    F("status", "enum", values=STATUS),
+    F("style", "object", description="colours, logo, frame: kept as given"),
+)
+CREATE = spec(*(F(f.wire, f.kind, f.to, required=f.wire in ("name", "destination_url"),
+                  values=f.values, max_length=f.max_length, description=f.description)
+                for f in FIELDS))
+UPDATE = spec(*FIELDS)
+LIST = spec(F("page", "int", minimum=1), F("limit", "int", minimum=1, maximum=100),
+            F("status", "enum", values=STATUS), strict=False)
+RANGE = spec(F("from", description="ISO date or date-time (default: `days` ago)"),
+             F("to", description="ISO date (inclusive) or date-time (default: now)"),
+             F("days", "int", minimum=1, maximum=400, description="default 30"),
+             strict=False)
+
+
+def qr(q: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": raw_id(q["id"]), "name": q["name"], "type": q["type"].lower(),
+        "destination_url": q["destinationUrl"], "short_code": q["slug"],
+        "short_url": q["shortUrl"], "status": q["status"].lower(), "style": q["style"],
+        "scan_count": q["scanCount"], "last_scanned_at": iso(q["lastScannedAt"]),
+        "created_at": iso(q["createdAt"]), "updated_at": iso(q["updatedAt"]),
+    }
+
+
+def _range(call: Call) -> dict[str, Any]:
+    q = call.query
+    if "days" in q and ("from" in q or "to" in q):
+        raise RestError.bad("give either days or from/to, not both", "days")
+    to = parse_datetime(q["to"], "to") if "to" in q else None
+    if to is not None and len(q["to"].strip()) == 10:  # a date: include that whole day
+        to = (datetime.fromisoformat(to) + timedelta(days=1)).isoformat()
+    start = parse_datetime(q["from"], "from") if "from" in q else None
+    if start is None:
+        end = datetime.fromisoformat(to) if to else None
+        days = q.get("days", 30)
+        if end is not None:
+            start = (end - timedelta(days=days)).isoformat()
+        elif "days" in q:
+            start = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    return {"id": call.params["id"], "from": start, "to": to}
+
+
+def _analytics(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    a = data["qrCode"]["analytics"]
+    return {"data": {
+        "qr_id": raw_id(data["qrCode"]["id"]), "from": iso(a["from"]), "to": iso(a["to"]),
+        "total_scans": a["totalScans"], "unique_scans": a["uniqueVisitors"],
+        "by_day": [{"date": b["start"][:10], "scans": b["scans"]} for b in a["series"]],
+        "by_country": [],
+        "by_device": [{"device": u["userAgent"], "scans": u["scans"]}
+                      for u in a["topUserAgents"]],
+    }}
+
+
+def _list(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    conn = data["qrCodes"]
+    return {"data": [qr(q) for q in conn["nodes"]],
+            "meta": {"page": call.query.get("page", 1), "limit": call.query.get("limit", 20),
+                     "total": conn["totalCount"]}}
+
+
+def _update(call: Call) -> dict[str, Any]:
+    if not call.body:
+        raise RestError.bad("nothing to change: send at least one field")
+    return {"input": {"id": call.params["id"], **call.body}}
+
+
+SCHEMAS = {
+    "NativeQr": obj(id="str", name="str", type="str", destination_url="str", short_code="str",
+                    short_url="str", status={"type": "string", "enum": list(STATUS)},
+                    style="obj?", scan_count="int", last_scanned_at="time?",
+                    created_at="time", updated_at="time"),
+    "NativeQrAnalytics": obj(
+        qr_id="str", to="time", total_scans="int", unique_scans="int",
+        by_day=array(obj(date="str", scans="int")),
+        by_country=array(obj(country="str", scans="int")),
+        by_device=array(obj(device="str", scans="int")), **{"from": "time"}),
+}
+ONE = obj(data=ref("NativeQr"))
+B = "/api/v1/qr"
+QR_ROUTES: list[Route] = [
+    Route("GET", B, "NativeListQr", "qr:read", "read", "List dynamic QR codes",
+          lambda c: {"status": c.query.get("status"), **page_window(c.query)}, _list,
+          query=LIST, response=obj(data=array(ref("NativeQr")),
+                                   meta=ref("NativePageMeta")), tag="QR codes"),
+    Route("POST", B, "NativeCreateQr", "qr:write", "write", "Create a dynamic QR code",
+          lambda c: {"input": c.body}, lambda d, c: {"data": qr(d["createQrCode"]["qrCode"])},
+          status=201, body=CREATE, response=ONE, tag="QR codes"),
+    Route("GET", f"{B}/{{id}}", "NativeGetQr", "qr:read", "read", "Get a dynamic QR code",
+          lambda c: {"id": c.params["id"]}, lambda d, c: {"data": qr(d["qrCode"])},
+          response=ONE, tag="QR codes"),
+    Route("PUT", f"{B}/{{id}}", "NativeUpdateQr", "qr:write", "write",
+          "Change a QR code's name, destination or status (partial accepted)", _update,
+          lambda d, c: {"data": qr(d["updateQrCode"]["qrCode"])}, body=UPDATE, response=ONE,
+          tag="QR codes"),
+    Route("DELETE", f"{B}/{{id}}", "NativeDeleteQr", "qr:write", "write",
+          "Delete a QR code and its scans", lambda c: {"id": c.params["id"]},
+          lambda d, c: Answer(None), status=204, tag="QR codes"),
+    Route("GET", f"{B}/{{id}}/analytics", "NativeQrAnalytics", "qr:read", "read",
+          "Scans, unique visitors, a daily series and top devices", _range, _analytics,
+          query=RANGE, response=obj(data=ref("NativeQrAnalytics")), tag="QR codes"),
+]
