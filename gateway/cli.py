@@ -102,13 +102,13 @@ def migrate() -> None:
 
 @main.command("init-demo")
 def init_demo() -> None:
-    """On first run, create tenant 'demo' (plan pro) and print an all-scopes key once."""
+    """On first run, create tenant 'demo' (plan team) and print an all-scopes key once."""
 
     async def go(db: Database) -> tuple[str, auth.MintedKey | None]:
         found = await auth.find_tenant_by_name(db, "demo")
         if found is not None:
             return found["id"], None
-        tenant = await auth.create_tenant(db, "demo", "pro")
+        tenant = await auth.create_tenant(db, "demo", "team")
         return tenant["id"], await auth.create_key(db, tenant["id"], name="demo", scopes="all")
 
     tenant_id, key = _run(go)
@@ -117,7 +117,7 @@ def init_demo() -> None:
                    f"(make another: passgate keys create --tenant demo)")
         return
     click.echo("")
-    click.echo(f"Created tenant 'demo' ({tenant_id}) on plan pro with an all-scopes API key.")
+    click.echo(f"Created tenant 'demo' ({tenant_id}) on plan team with an all-scopes API key.")
     click.echo("This key is shown once; keep it:")
     click.echo("")
     click.echo(f"    {key.key}")

@@ -72,7 +72,7 @@ def test_first_run_demo_then_serve(tmp_path):
             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=5) as resp:
             body = json.load(resp)
-    assert body["data"]["viewer"]["tenant"] == {"name": "demo", "plan": "pro"}
+    assert body["data"]["viewer"]["tenant"] == {"name": "demo", "plan": "team"}
 
 
 @pytest.mark.parametrize("env", ["production"])
