@@ -4,7 +4,8 @@ Starts a ``passgate serve`` process and the floor server (bench/floor_server.py:
 aiohttp handler doing the same UPDATE ... RETURNING + scan INSERT on the raw driver) on the
 same database, then drives each with N concurrent clients for a few seconds, in interleaved
 rounds, and prints medians and the ratios. The REST door (``POST /api/v1/validate``) is
-compared with ``/graphql`` carrying the very operation that route runs (``NativeValidate``). Run: ``make bench`` or
+compared with ``/graphql`` carrying the very operation that route runs (``NativeValidate``).
+Run: ``make bench`` or
 ``python bench/validate.py [--postgres ADMIN_URL] [--clients 32] [--seconds 5] [--rounds 3]``.
 """
 
