@@ -25,6 +25,14 @@ PUBLIC_PATHS = ("/", *DOCS_PATHS)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/")
 
 
+async def _carries_nul(request: web.Request) -> bool:
+    """NUL is never meaningful in text, and PostgreSQL refuses it: answer 400 up front
+    instead of failing deep inside a query."""
+    if "%00" in request.raw_path:
+        return True
+    return request.body_exists and b"\\u0000" in await request.read()
+
+
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-Id", "")
@@ -36,6 +44,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             response: web.StreamResponse = error_response(
                 request, 413, "PAYLOAD_TOO_LARGE", f"request body is larger than {cap} bytes"
             )
+        elif await _carries_nul(request):
+            response = error_response(request, 400, "BAD_USER_INPUT",
+                                      "text must not contain NUL characters (\\u0000)")
         else:
             response = await handler(request)
     except web.HTTPRequestEntityTooLarge:

@@ -11,6 +11,7 @@ from .db import Database
 from .errors import BadInput
 
 MAX_PAGE_SIZE = 100
+MAX_OFFSET = 100_000_000  # far beyond any real list; keeps SQL OFFSET in range
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -31,7 +32,7 @@ def _decode(cursor: str, field: str) -> tuple[str, str]:
         raw = ""
     kind, _, value = raw.partition(":")
     if kind not in ("c", "o") or not value or len(raw) > 100 or (
-        kind == "o" and not value.isdigit()
+        kind == "o" and (not value.isdigit() or int(value) > MAX_OFFSET)
     ):
         raise BadInput(f"{field} is not a cursor this API returned", field=field)
     return kind, value

@@ -22,6 +22,7 @@ from .operations import load_operations
 
 ContextFactory = Callable[[web.Request], Any]
 PrincipalOf = Callable[[web.Request], Any]
+Run = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 ErrorBody = Callable[[int, str, str, "str | None", web.Request], Any]
 
 
@@ -46,6 +47,11 @@ class Call:
     body: dict[str, Any]
     raw_body: bytes
     principal: Any
+    # Runs another of the dialect's operations for a precheck that must look something up
+    # first (The Wallet Crew's pass type by template name, a pass by identifier); a GraphQL
+    # error raises RestError. ``found`` carries what it found to the variables mapper.
+    run: Run | None = None
+    found: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ class Dialect:
     security: str = "bearer"
     error_schema: dict[str, Any] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)  # OpenAPI components
+    key_prefix: str | None = None  # how this dialect's keys look (PassEngine: 2pk_)
     error_content_type: str = "application/json"
     operations: dict[str, str] = field(default_factory=dict)
     # Checks every request of the dialect before its body is read (The Wallet Crew's tenant
@@ -124,6 +131,12 @@ class Endpoint:
         principal = self.principal_of(request)
         if principal is not None:
             return self.by_dialect.get(principal.dialect, self.default)
+        # Refused before a principal exists (a bad key): the key's look still tells the
+        # dialect, so a PassEngine client gets its own error shape.
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        for dialect, route in self.by_dialect.values():
+            if dialect.key_prefix and token.startswith(dialect.key_prefix):
+                return dialect, route
         return self.default
 
     # Read by the gateway's middleware: limits, and error bodies in the dialect's shape.
@@ -138,12 +151,13 @@ class Endpoint:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         dialect, route = self.pick(request)
         raw = await request.read() if request.body_exists else b""
+        run = self._runner(dialect, route, request)
         try:
             if dialect.guard is not None:
                 await dialect.guard(request, raw, self.principal_of(request))
             call = Call(request, route, dict(request.match_info),
                         _read_query(route, request), _read_body(route, raw), raw,
-                        self.principal_of(request))
+                        self.principal_of(request), run)
             if route.precheck is not None:
                 early = await route.precheck(call)
                 if early is not None:
@@ -152,30 +166,35 @@ class Endpoint:
                 raise RuntimeError(f"{route.path}: a route without an operation must answer "
                                    "in its precheck")
             variables = route.variables(call)
-        except RestError as exc:
-            return dialect.error(request, exc.status, exc.code, exc.message,
-                                 _wire(route, exc.field))
-        result = await self.schema.execute(
-            dialect.operations[route.operation],
-            variable_values=variables,
-            context_value=self.context_factory(request),
-            operation_name=route.operation,
-        )
-        if result.errors:
-            error = result.errors[0]
-            extensions = error.extensions or {}
-            code = extensions.get("code", "INTERNAL_SERVER_ERROR")
-            status = status_for(code)
-            message = error.message
-            if status == 500:
-                message = f"Internal server error (request {extensions.get('requestId', '')})"
-            return dialect.error(request, status, code, message,
-                                 _wire(route, extensions.get("field")))
-        try:
-            presented = route.present(result.data or {}, call)
+            presented = route.present(await run(route.operation, variables), call)
         except RestError as exc:
             return dialect.error(request, exc.status, exc.code, exc.message, exc.field)
         return _answer(presented, route)
+
+    def _runner(self, dialect: Dialect, route: Route, request: web.Request) -> Run:
+        """Runs one of the dialect's operations; each run gets a fresh context, so loaders
+        never serve rows from before a write. A GraphQL error becomes a RestError naming the
+        field as the client spells it."""
+
+        async def run(operation: str, variables: dict[str, Any]) -> dict[str, Any]:
+            result = await self.schema.execute(
+                dialect.operations[operation],
+                variable_values=variables,
+                context_value=self.context_factory(request),
+                operation_name=operation,
+            )
+            if result.errors:
+                extensions = result.errors[0].extensions or {}
+                code = extensions.get("code", "INTERNAL_SERVER_ERROR")
+                message = result.errors[0].message
+                if status_for(code) == 500:
+                    message = (f"Internal server error "
+                               f"(request {extensions.get('requestId', '')})")
+                raise RestError(status_for(code), code, message,
+                                _wire(route, extensions.get("field")))
+            return result.data or {}
+
+        return run
 
 
 def _answer(presented: Any, route: Route) -> web.Response:

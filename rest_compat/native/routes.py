@@ -12,7 +12,9 @@ from ..fields import F, spec
 from ..present import page_window
 from . import present as P
 
-PAGE = (F("page", "int", minimum=1, description="1-based page number (default 1)"),
+# The cap keeps the row offset within a 64-bit integer (a larger page was a 500).
+PAGE = (F("page", "int", minimum=1, maximum=1_000_000_000,
+          description="1-based page number (default 1)"),
         F("limit", "int", minimum=1, maximum=100, description="rows per page, 1 to 100 "
           "(default 20)"))
 
@@ -54,8 +56,9 @@ PASS_FIELDS = (
     F("valid_until", "datetime", to="validUntil", description="alias of expires_at"),
     F("custom_fields", "array", to="customFields", items=CUSTOM_FIELD_ITEMS,
       convert=_custom_fields),
-    F("data", "object", to="metadata", description="PassQR's name for metadata"),
+    # "metadata" before "data": an error names a field by the first wire name of its target.
     F("metadata", "object", description="filterable JSON object"),
+    F("data", "object", to="metadata", description="PassQR's name for metadata"),
     F("attributes", "object", description="kind-specific attributes"),
 )
 CREATE_PASS = spec(*PASS_FIELDS)
@@ -83,8 +86,8 @@ VALIDATE = spec(
 )
 TEMPLATE_FIELDS = (
     F("name", max_length=200),
+    F("kind", "enum", values=P.KINDS),  # before "type", as "metadata" before "data"
     F("type", "enum", to="kind", values=P.KIND_ALIASES),
-    F("kind", "enum", values=P.KINDS),
     F("description", max_length=2000),
     F("color", to="backgroundColor", description="#rrggbb"),
     F("background_color", to="backgroundColor"),

@@ -35,6 +35,7 @@ DIALECT = Dialect(
     routes=ROUTES,
     error_body=error_body,
     shared_bucket="passengine",
+    key_prefix="2pk_",
     error_schema=obj(error="str"),
     schemas=SCHEMAS,
 )

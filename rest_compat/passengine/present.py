@@ -31,7 +31,8 @@ def pass_(p: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
         "name": p["name"],
         "type": enum_out(p["type"]),
         "status": STATUS[p["status"]],
-        "maxUsages": p["maxUsages"],
+        # Seed 000 answers a single pass with "maxUsages": null (a count is for multi passes).
+        "maxUsages": None if p["type"] == "SINGLE" else p["maxUsages"],
         "usagesCount": p["usagesCount"],
         "validFrom": when(p["validFrom"]),
         "validUntil": when(p["validUntil"]),

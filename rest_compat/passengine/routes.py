@@ -46,13 +46,16 @@ LIST = spec(
     F("search", description="name or code"),
     F("status", "enum", values=P.STATUS_FILTER),
     F("limit", "int", minimum=1, maximum=100, description="default 25, at most 100"),
-    F("page", "int", minimum=1, description="default 1"),
+    F("page", "int", minimum=1, maximum=1_000_000_000, description="default 1"),
     strict=False,
 )
 SCAN = spec(F("code", required=True, nullable=False, max_length=200))
 
 
 def _id(call: Call) -> dict[str, Any]:
+    """An id that is not one of ours (a ``clx…`` from PassEngine itself) is missing: 404."""
+    if not call.params["id"].startswith("pass_"):
+        raise RestError.not_found("pass not found")
     return {"id": call.params["id"]}
 
 
@@ -65,7 +68,7 @@ def _list(call: Call) -> dict[str, Any]:
 def _update(call: Call) -> dict[str, Any]:
     if not call.body:
         raise RestError.bad("nothing to change: send at least one field")
-    return {"input": {"id": call.params["id"], **call.body}}
+    return {"input": {**_id(call), **call.body}}
 
 
 def _scan(data: dict[str, Any], call: Call) -> dict[str, Any]:
