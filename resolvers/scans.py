@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from .checks import choice
 from .db import Database
-from .models import scans
+from .models import passes, scans
 from .pagination import Page, PageArgs, paginate
 from .timeutil import to_db
 
@@ -22,6 +22,8 @@ async def list_scans(
     result: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    template_id: str | None = None,
+    device_id: str | None = None,
 ) -> Page:
     stmt = select(scans).where(scans.c.tenant_id == tenant_id)
     if pass_id is not None:
@@ -32,4 +34,10 @@ async def list_scans(
         stmt = stmt.where(scans.c.scanned_at >= to_db(since))
     if until is not None:
         stmt = stmt.where(scans.c.scanned_at < to_db(until))
+    if template_id is not None:
+        stmt = stmt.where(scans.c.pass_id.in_(
+            select(passes.c.id).where(passes.c.tenant_id == tenant_id,
+                                      passes.c.template_id == template_id)))
+    if device_id is not None:
+        stmt = stmt.where(scans.c.device_id == device_id)
     return await paginate(db, stmt, scans.c.id, args)

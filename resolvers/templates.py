@@ -62,6 +62,9 @@ def _check(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
                                ("google_issuer_id", "googleIssuerId", 40)):
         if field in values:
             out[field] = checks.text(values[field], label, size)
+    if "settings" in values:
+        settings = values["settings"]
+        out["settings"] = None if settings is None else checks.json_object(settings, "settings")
     return out
 
 
@@ -118,6 +121,21 @@ async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any
         return current
 
 
+async def publish_template(db: Database, tenant_id: str, template_id: str) -> Any:
+    """Stamp ``published_at``; publishing again moves the stamp (AccessGrid's re-publish)."""
+    async with db.write() as conn:
+        await fetch_owned(conn, "template", tenant_id, template_id)
+        now = utcnow()
+        return (
+            await conn.execute(
+                update(templates)
+                .where(templates.c.id == template_id)
+                .values(published_at=now, updated_at=now)
+                .returning(templates)
+            )
+        ).one()
+
+
 def pass_defaults(template: Any, now: datetime) -> dict[str, Any]:
     """The values a new pass takes from its template when its input leaves them out."""
     valid_until = template.default_valid_until
@@ -131,6 +149,10 @@ def pass_defaults(template: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-async def list_templates(db: Database, tenant_id: str, args: PageArgs) -> Page:
+async def list_templates(db: Database, tenant_id: str, args: PageArgs, *,
+                         name: str | None = None) -> Page:
+    """``name``: an exact, case-sensitive match (names are not unique: newest first)."""
     stmt = select(templates).where(templates.c.tenant_id == tenant_id)
+    if name is not None:
+        stmt = stmt.where(templates.c.name == name)
     return await paginate(db, stmt, templates.c.id, args)

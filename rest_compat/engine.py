@@ -92,6 +92,8 @@ class Dialect:
     error_schema: dict[str, Any] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)  # OpenAPI components
     key_prefix: str | None = None  # how this dialect's keys look (PassEngine: 2pk_)
+    # Regexes for path parameters, so ``/api/{tenantId}/…`` never swallows ``/api/v1/…``.
+    path_patterns: dict[str, str] = field(default_factory=dict)
     error_content_type: str = "application/json"
     operations: dict[str, str] = field(default_factory=dict)
     # Checks every request of the dialect before its body is read (The Wallet Crew's tenant
@@ -259,6 +261,8 @@ def install(app: web.Application, schema: Schema, context_factory: ContextFactor
             grouped.setdefault((route.method, route.path), []).append((dialect, route))
     for (method, path), routes in grouped.items():
         endpoint = Endpoint(schema, context_factory, principal_of, routes)
+        for name, pattern in routes[0][0].path_patterns.items():
+            path = path.replace("{" + name + "}", "{" + name + ":" + pattern + "}")
         app.router.add_route(method, path, endpoint.handle)
     from .docs import add_routes  # docs imports this module: import here, not at the top
 

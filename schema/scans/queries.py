@@ -18,6 +18,10 @@ class ScanFilter:
     result: ScanResult | None = None
     since: datetime | None = None
     until: datetime | None = None
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Scans of the passes made from this template.")
+    device_id: str | None = strawberry.field(
+        default=None, description="Scans reported by this device (exact match).")
 
 
 @strawberry.type
@@ -42,5 +46,8 @@ class ScanQueries:
             result=f.result.value if f.result else None,
             since=f.since,
             until=f.until,
+            template_id=raw_id(f.template_id, "Template", "filter.templateId")
+            if f.template_id else None,
+            device_id=f.device_id,
         )
         return connection(page, Scan.from_row)

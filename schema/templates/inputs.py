@@ -33,6 +33,8 @@ class CreateTemplateInput:
     apple_pass_type_id: str | None = UNSET
     apple_team_id: str | None = UNSET
     google_issuer_id: str | None = UNSET
+    settings: JSON | None = strawberry.field(
+        default=UNSET, description="Vendor settings, a JSON object kept as given.")
 
 
 @strawberry.input
@@ -56,6 +58,8 @@ class UpdateTemplateInput:
     apple_pass_type_id: str | None = UNSET
     apple_team_id: str | None = UNSET
     google_issuer_id: str | None = UNSET
+    settings: JSON | None = strawberry.field(
+        default=UNSET, description="Replaces the whole settings object; null clears it.")
 
 
 @strawberry.input

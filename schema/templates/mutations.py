@@ -39,3 +39,12 @@ class TemplateMutations:
             info.context.db, principal.tenant_id, raw_id(input.id, "Template", "id")
         )
         return TemplatePayload(template=Template.from_row(row))
+
+    @strawberry.mutation(description="Mark the template published now (AccessGrid's publish); "
+                                     "passgate has no review step, so it is ready at once.")
+    async def publish_template(self, info: Info, input: TemplateIdInput) -> TemplatePayload:
+        principal = info.context.require("templates:write")
+        row = await template_data.publish_template(
+            info.context.db, principal.tenant_id, raw_id(input.id, "Template", "id")
+        )
+        return TemplatePayload(template=Template.from_row(row))

@@ -20,10 +20,12 @@ class TemplateQueries:
         )
         return Template.from_row(row)
 
-    @strawberry.field(description="Templates, newest first.")
+    @strawberry.field(description="Templates, newest first; `name` keeps those with exactly "
+                                  "that name (how REST dialects name a pass type).")
     async def templates(
         self,
         info: Info,
+        name: str | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -31,6 +33,7 @@ class TemplateQueries:
     ) -> Connection[Template]:
         principal = info.context.require("templates:read")
         page = await template_data.list_templates(
-            info.context.db, principal.tenant_id, page_args(first, after, last, before)
+            info.context.db, principal.tenant_id, page_args(first, after, last, before),
+            name=name,
         )
         return connection(page, Template.from_row)

@@ -12,7 +12,7 @@ from resolvers.timeutil import from_db
 from schema.pagination import Connection
 from schema.scalars import JSON
 
-from ..passes.types import PassType
+from ..passes.types import PassStatus, PassType
 
 if TYPE_CHECKING:
     from schema.passes.types import Pass
@@ -58,6 +58,11 @@ class Template(relay.Node):
     apple_pass_type_id: str | None
     apple_team_id: str | None
     google_issuer_id: str | None
+    settings: JSON | None = strawberry.field(
+        description="Vendor settings kept as given (AccessGrid's platform, use case, "
+                    "protocol, support/terms/style settings); null: none.")
+    published_at: datetime | None = strawberry.field(
+        description="When publishTemplate last ran; null: never published.")
     created_at: datetime
     updated_at: datetime
 
@@ -83,6 +88,8 @@ class Template(relay.Node):
             apple_pass_type_id=row.apple_pass_type_id,
             apple_team_id=row.apple_team_id,
             google_issuer_id=row.google_issuer_id,
+            settings=row.settings,
+            published_at=from_db(row.published_at),
             created_at=from_db(row.created_at),
             updated_at=from_db(row.updated_at),
         )
@@ -95,10 +102,13 @@ class Template(relay.Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        status: Annotated[PassStatus | None, strawberry.argument(
+            description="Only passes with this status (deleted ones only so).")] = None,
     ) -> Connection[Annotated["Pass", strawberry.lazy("schema.passes.types")]]:
         from schema.passes.types import pass_connection
 
-        return await pass_connection(info, first, after, last, before, template_id=self.id)
+        return await pass_connection(info, first, after, last, before, template_id=self.id,
+                                     status=status.value if status else None)
 
 
 @strawberry.type

@@ -1,0 +1,163 @@
+"""AccessGrid's wire objects (seed 002, ``specs/accessgrid.md``) from the graph's.
+
+A key card is a pass: the AccessGrid fields without a pass column of their own are kept in
+the pass's attributes under their wire names and come back out under the same names. A card
+template is a template: AccessGrid's settings are kept in the template's ``settings`` object.
+"""
+
+import math
+from typing import Any
+
+from ..present import enum_out, iso, raw_id
+
+# The pass state in AccessGrid's words (``unlink``, not ``unlinked``).
+STATE = {"ACTIVE": "active", "SUSPENDED": "suspended", "UNLINKED": "unlink",
+         "DELETED": "deleted"}
+STATE_FILTER = {"active": "ACTIVE", "suspended": "SUSPENDED", "unlink": "UNLINKED",
+                "unlinked": "UNLINKED", "deleted": "DELETED"}
+
+# Issue and update fields kept in the pass's attributes, with their wire type. Only these
+# come back on a card, so attributes written through another dialect never leak (a stray
+# ``details`` would make the SDK read the card as a unified pass).
+ATTRIBUTES: dict[str, str] = {
+    "employee_id": "str", "tag_id": "str", "site_code": "str", "card_number": "str",
+    "file_data": "str", "classification": "str", "department": "str", "location": "str",
+    "site_name": "str", "workstation": "str", "mail_stop": "str", "company_address": "str",
+    "temporary": "bool", "employee_photo": "str", "title": "str", "member_id": "str",
+    "membership_status": "str", "is_pass_ready_to_transact": "bool", "tile_data": "object",
+    "checkInAvailableWindowStartDateTime": "str", "checkInAvailableWindowEndDateTime": "str",
+    "checkInDateTime": "str", "checkInURL": "str", "isCheckedIn": "bool",
+    "numberOfRoomsReserved": "int", "roomNumbers": "array", "reservations": "object",
+    "propertyLocation": "str", "propertyName": "str", "propertyMapUrl": "str",
+    "propertyCategory": "str", "restaurantVoucher": "str", "reservationStartDateTime": "str",
+    "reservationEndDateTime": "str", "reservationNumber": "str", "credential_pool_id": "str",
+}
+# Kept, but not echoed: a base64 photo would swell every card of a list.
+NOT_ECHOED = frozenset({"employee_photo"})
+
+
+def card(p: dict[str, Any], organization: str | None, *, devices: bool = False
+         ) -> dict[str, Any]:
+    attrs = p["attributes"] or {}
+    out: dict[str, Any] = {k: v for k, v in attrs.items()
+                           if k in ATTRIBUTES and k not in NOT_ECHOED}
+    out.update({
+        "id": raw_id(p["id"]),
+        "install_url": p["publicUrl"],
+        "direct_install_url": p["publicUrl"],
+        "state": STATE[p["state"]],
+        "full_name": p["holderName"],
+        "email": p["holderEmail"],
+        "phone_number": p["holderPhone"],
+        "employee_id": attrs.get("employee_id"),
+        "card_template_id": p["templateId"],
+        "card_number": attrs.get("card_number"),
+        "site_code": attrs.get("site_code"),
+        "file_data": attrs.get("file_data"),
+        "temporary": bool(attrs.get("temporary", False)),
+        "organization_name": organization,
+        "start_date": iso(p["validFrom"]),
+        "expiration_date": iso(p["validUntil"]),
+        "created_at": iso(p["createdAt"]),
+        "metadata": p["metadata"] or {},
+    })
+    if devices:
+        out["devices"] = []  # passgate does not track the wallets a pass is installed on
+    return out
+
+
+def one_card(p: dict[str, Any], organization: str | None, *, devices: bool = False
+             ) -> dict[str, Any]:
+    """A single card as an answer: AccessGrid adds ``status``; never ``details``."""
+    return {"status": "success", **card(p, organization, devices=devices)}
+
+
+def total_pages(total: int, per_page: int) -> int:
+    return math.ceil(total / per_page)
+
+
+def card_list(conn: dict[str, Any], organization: str | None, query: dict[str, Any]
+              ) -> dict[str, Any]:
+    keys = [card(p, organization) for p in conn["nodes"]]
+    per_page = query.get("per_page", 20)
+    return {"status": "success", "count": len(keys), "total_count": conn["totalCount"],
+            "page": query.get("page", 1), "per_page": per_page,
+            "total_pages": total_pages(conn["totalCount"], per_page), "keys": keys}
+
+
+# Where each AccessGrid template setting lives inside the template's settings object.
+SETTING_GROUPS = ("allowed_device_counts", "support_settings", "terms_settings",
+                  "style_settings")
+
+
+def template(t: dict[str, Any]) -> dict[str, Any]:
+    s = t["settings"] or {}
+    style = {"background_color": t["backgroundColor"], "label_color": t["labelColor"],
+             **(s.get("style_settings") or {})}
+    return {
+        "id": raw_id(t["id"]),
+        "name": t["name"],
+        "platform": s.get("platform"),
+        "use_case": s.get("use_case"),
+        "protocol": s.get("protocol"),
+        "created_at": iso(t["createdAt"]),
+        "last_published_at": iso(t["publishedAt"]),
+        "issued_keys_count": t["issued"]["totalCount"],
+        "active_keys_count": t["active"]["totalCount"],
+        "allowed_device_counts": s.get("allowed_device_counts") or {},
+        "support_settings": s.get("support_settings") or {},
+        "terms_settings": s.get("terms_settings") or {},
+        "style_settings": style,
+        "metadata": s.get("metadata") or {},
+    }
+
+
+# Scans as AccessGrid events, and the event types a filter may ask for.
+EVENT = {"ACCEPTED": "access_granted", "REJECTED": "access_denied"}
+EVENT_FILTER = {event: result for result, event in EVENT.items()}
+
+
+def event(s: dict[str, Any], template_id: str) -> dict[str, Any]:
+    return {
+        "id": raw_id(s["id"]),
+        "event": EVENT[s["result"]],
+        "created_at": iso(s["scannedAt"]),
+        "ip_address": None,
+        "user_agent": None,
+        "metadata": {
+            "device": s["deviceId"],
+            "platform": None,
+            "card_id": raw_id(s["pass"]["id"]) if s["pass"] else None,
+            "template_id": template_id,
+            "location": s["location"],
+            "reason": enum_out(s["reason"]),
+        },
+    }
+
+
+def event_log(data: dict[str, Any], template_id: str, query: dict[str, Any]
+              ) -> dict[str, Any]:
+    conn = data.get("scans") or {"nodes": [], "totalCount": 0}
+    per_page = query.get("per_page", 20)
+    return {
+        "logs": [event(s, template_id) for s in conn["nodes"]],
+        "pagination": {"current_page": query.get("page", 1), "per_page": per_page,
+                       "total_pages": total_pages(conn["totalCount"], per_page),
+                       "total_count": conn["totalCount"]},
+    }
+
+
+def webhook(w: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
+    out = {
+        "id": raw_id(w["id"]),
+        "name": w["name"],
+        "url": w["url"],
+        "auth_method": enum_out(w["authMethod"]),
+        "subscribed_events": w["events"],
+        "created_at": iso(w["createdAt"]),
+    }
+    if secret is not None:
+        # AccessGrid's private_key is the credential the receiver checks deliveries with:
+        # passgate's signing secret, shown once. No client certificates are issued.
+        out.update(private_key=secret, client_cert=None, cert_expires_at=None)
+    return out

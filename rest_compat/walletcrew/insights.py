@@ -1,0 +1,276 @@
+"""``POST /insights/query``: a small subset of KQL over the table ``Events``.
+
+``Events`` is the tenant's scans (validation attempts), the only event log passgate keeps.
+The subset: ``Events``, then any of ``| where <column> == <value>``, ``| take N`` (or
+``limit N``), ``| summarize [name =] count() [by <column>, …]``. Anything else is refused by
+name (400) rather than half-run; ``Logs`` and ``Metrics`` are 501. Leading ``where`` clauses
+on ``eventType`` and ``properties.passId`` are pushed into the graph's ``scans`` filter; the
+rest runs here, over at most ``MAX_EVENTS`` of the newest events.
+"""
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..errors import RestError
+from ..present import iso, raw_id
+
+Run = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("eventId", "string"), ("timestamp", "datetime"), ("tenantId", "string"),
+    ("eventType", "string"), ("operationId", "string"), ("properties", "dynamic"))
+NOT_OFFERED_TABLES = ("Logs", "Metrics")
+EVENT_TYPES = {"ACCEPTED": "Scan:Accepted", "REJECTED": "Scan:Rejected"}
+MAX_EVENTS = 10_000
+MAX_TAKE = 10_000
+PAGE = 100
+SUBSET = ("this endpoint runs Events | where <column> == <value> | take N | "
+          "summarize count() by <column>")
+
+_NAME = r"[A-Za-z_]\w*"
+_COLUMN = rf"{_NAME}(?:\.{_NAME})*"
+_VALUE = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|true|false|" + _NAME
+_WHERE = re.compile(rf"^where\s+({_COLUMN})\s*==\s*({_VALUE})$", re.S)
+_TAKE = re.compile(r"^(?:take|limit)\s+(\d+)$")
+_SUMMARIZE = re.compile(
+    rf"^summarize\s+(?:({_NAME})\s*=\s*)?count\(\s*\)(?:\s+by\s+({_COLUMN}(?:\s*,\s*{_COLUMN})*))?$")
+_DECLARE = re.compile(r"^\s*declare\s+query_parameters\s*\([^)]*\)\s*;", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    column: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summarize:
+    name: str
+    by: tuple[str, ...]
+
+
+Stage = Where | Take | Summarize
+
+
+def _unsupported(what: str) -> RestError:
+    return RestError.bad(f"unsupported KQL: {what}; {SUBSET}", "query")
+
+
+def _split(text: str) -> list[str]:
+    """Split on ``|`` outside string literals."""
+    parts, current, quote, escaped = [], [], "", False
+    for ch in text:
+        if quote:
+            current.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+            current.append(ch)
+        elif ch == "|":
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    if quote:
+        raise RestError.bad("query has an unterminated string literal", "query")
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _literal(token: str, parameters: dict[str, Any]) -> Any:
+    if token[0] in "\"'":
+        body = token[1:-1]
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
+    if token in ("true", "false"):
+        return token == "true"
+    if re.fullmatch(r"-?\d+", token):
+        return int(token)
+    if re.fullmatch(r"-?\d+\.\d+", token):
+        return float(token)
+    if token not in parameters:
+        raise RestError.bad(f"{token} is neither a literal nor one of the parameters "
+                            f"({', '.join(sorted(parameters)) or 'none given'})", "query")
+    return parameters[token]
+
+
+def parse(text: str, parameters: dict[str, Any]) -> tuple[str, list[Stage]]:
+    """The table and its stages; a 400 naming the first thing outside the subset."""
+    text = _DECLARE.sub("", text, count=1).strip()
+    if not text:
+        raise RestError.bad("query is empty", "query")
+    head, *rest = _split(text)
+    if not re.fullmatch(_NAME, head):
+        raise _unsupported(f"{head!r} (a query starts with a table name)")
+    stages: list[Stage] = []
+    for part in rest:
+        word = part.split(None, 1)[0] if part else ""
+        if word == "where":
+            found = _WHERE.match(part)
+            if found is None:
+                raise _unsupported(f"`{part}` (where takes one <column> == <value>; "
+                                   "chain several where for and)")
+            stages.append(Where(found[1], _literal(found[2], parameters)))
+        elif word in ("take", "limit"):
+            found = _TAKE.match(part)
+            if found is None or int(found[1]) > MAX_TAKE:
+                raise _unsupported(f"`{part}` (take N, N from 0 to {MAX_TAKE})")
+            stages.append(Take(int(found[1])))
+        elif word == "summarize":
+            found = _SUMMARIZE.match(part)
+            if found is None:
+                raise _unsupported(f"`{part}` (summarize offers count() by columns)")
+            by = tuple(c.strip() for c in found[2].split(",")) if found[2] else ()
+            stages.append(Summarize(found[1] or "count_", by))
+        else:
+            raise _unsupported(f"the operator `{word or '(empty)'}`")
+    return head, stages
+
+
+def _get(row: dict[str, Any], column: str) -> Any:
+    value: Any = row
+    for part in column.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _check_columns(stages: list[Stage]) -> list[tuple[str, str]]:
+    """Columns as each stage sees them; an unknown column is a 400 naming the known ones."""
+    columns = list(EVENT_COLUMNS)
+    for stage in stages:
+        names = {n for n, _ in columns}
+        used = [stage.column] if isinstance(stage, Where) else (
+            list(stage.by) if isinstance(stage, Summarize) else [])
+        for column in used:
+            base = column.split(".", 1)[0]
+            dynamic = dict(columns).get(base) == "dynamic"
+            if base not in names or ("." in column and not dynamic):
+                raise RestError.bad(f"unknown column {column!r}; columns here: "
+                                    f"{', '.join(sorted(names))}", "query")
+        if isinstance(stage, Summarize):
+            kinds = dict(columns)
+            columns = [(c.replace(".", "_"), kinds[c] if "." not in c else "dynamic")
+                       for c in stage.by] + [(stage.name, "long")]
+    return columns
+
+
+def _pushdown(stages: list[Stage]) -> tuple[dict[str, Any], bool, int | None]:
+    """The scans filter the leading where clauses allow, whether they can match at all, and
+    how many rows are enough when a take follows them."""
+    flt: dict[str, Any] = {}
+    for stage in stages:
+        if isinstance(stage, Where):
+            if stage.column == "eventType":
+                results = [r for r, name in EVENT_TYPES.items() if name == stage.value]
+                if not results or flt.get("result", results[0]) != results[0]:
+                    return flt, False, None
+                flt["result"] = results[0]
+            elif (stage.column == "properties.passId" and isinstance(stage.value, str)
+                  and stage.value.startswith("pass_")):
+                if flt.get("passId", stage.value) != stage.value:
+                    return flt, False, None
+                flt["passId"] = stage.value
+            continue
+        return flt, True, stage.count if isinstance(stage, Take) else None
+    return flt, True, None
+
+
+def _event(scan: dict[str, Any], tenant_id: str) -> dict[str, Any]:
+    p = scan["pass"]
+    return {
+        "eventId": raw_id(scan["id"]),
+        "timestamp": iso(scan["scannedAt"]),
+        "tenantId": tenant_id,
+        "eventType": EVENT_TYPES[scan["result"]],
+        "operationId": scan["scanId"],
+        "properties": {
+            "passId": raw_id(p["id"]) if p else None,
+            "passType": p["template"]["name"] if p and p["template"] else None,
+            "code": scan["code"],
+            "result": scan["result"].lower(),
+            "reason": scan["reason"].lower() if scan["reason"] else None,
+            "deviceId": scan["deviceId"],
+            "location": scan["location"],
+            "operatorKeyId": scan["operatorKeyId"],
+            "usagesAfter": scan["usagesAfter"],
+        },
+    }
+
+
+async def _events(run: Run, tenant_id: str, flt: dict[str, Any]
+                  ) -> AsyncIterator[dict[str, Any]]:
+    after: str | None = None
+    for _ in range(MAX_EVENTS // PAGE):
+        data = await run("WalletcrewScanEvents",
+                         {"filter": flt or None, "first": PAGE, "after": after})
+        conn = data["scans"]
+        for scan in conn["nodes"]:
+            yield _event(scan, tenant_id)
+        if not conn["pageInfo"]["hasNextPage"]:
+            return
+        after = conn["pageInfo"]["endCursor"]
+
+
+def _matches(row: dict[str, Any], where: Where) -> bool:
+    value = _get(row, where.column)
+    return value == where.value and isinstance(value, bool) == isinstance(where.value, bool)
+
+
+async def query(run: Run, tenant_id: str, text: str, parameters: dict[str, Any]
+                ) -> dict[str, Any]:
+    """``{"columns": [{name, type}], "rows": [[…]]}`` for a query in the subset."""
+    table, stages = parse(text, parameters)
+    if table in NOT_OFFERED_TABLES:
+        raise RestError(501, "NOT_IMPLEMENTED",
+                        f"the Insights table {table} is not offered yet; Events is "
+                        "(the tenant's scans)")
+    if table != "Events":
+        raise RestError.bad(f"unknown table {table!r}; tables: Events, Logs, Metrics",
+                            "query")
+    columns = _check_columns(stages)
+    flt, possible, enough = _pushdown(stages)
+    rows: list[dict[str, Any]] = []
+    if possible and enough != 0:
+        leading: list[Where] = []
+        for stage in stages:
+            if not isinstance(stage, Where):
+                break
+            leading.append(stage)
+        async for event in _events(run, tenant_id, flt):
+            if all(_matches(event, w) for w in leading):
+                rows.append(event)
+                if enough is not None and len(rows) >= enough:
+                    break
+    for stage in stages:
+        if isinstance(stage, Where):
+            rows = [r for r in rows if _matches(r, stage)]
+        elif isinstance(stage, Take):
+            rows = rows[:stage.count]
+        else:
+            rows = _summarize(rows, stage)
+    names = [n for n, _ in columns]
+    return {"columns": [{"name": n, "type": t} for n, t in columns],
+            "rows": [[r.get(n) for n in names] for r in rows]}
+
+
+def _summarize(rows: list[dict[str, Any]], stage: Summarize) -> list[dict[str, Any]]:
+    groups: dict[bytes, dict[str, Any]] = {}
+    for row in rows:
+        values = {c.replace(".", "_"): _get(row, c) for c in stage.by}
+        key = orjson.dumps(list(values.values()))
+        group = groups.setdefault(key, {**values, stage.name: 0})
+        group[stage.name] += 1
+    return list(groups.values())

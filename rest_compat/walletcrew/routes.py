@@ -1,0 +1,591 @@
+"""The Wallet Crew's routes: ``/api/{tenantId}/…`` with ``X-API-KEY`` (seed 003,
+specs/walletcrew.md). How each object maps onto the graph is in docs/compat/walletcrew.md.
+
+Lookups the graph cannot chain in one operation (a pass type's template by name, a pass by
+its identifiers, the current values a PATCH merges into) run first in a ``precheck`` through
+``call.run``; the route's own operation then does the work.
+"""
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from schema.pagination import offset_cursor
+
+from ..engine import Answer, Call, Route
+from ..errors import RestError
+from ..fields import F, spec
+from ..openapi_types import array, ref
+from ..present import raw_id
+from . import barcode, insights
+from . import present as P
+
+B = "/api/{tenantId}"
+MAX_PAGE_SIZE = 100  # the graph's page limit
+CACHE_100_DAYS = "public, max-age=8640000"
+Precheck = Callable[[Call], Awaitable[Answer | None]]
+
+# Barcode types in the scan enum's spelling [8]; only QR is drawn so far.
+BARCODE_TYPES = ("qrcode", "pdf417", "aztec", "code128", "code39", "code93", "ean8", "ean13",
+                 "itf14", "upca", "upce")
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def not_offered(what: str) -> RestError:
+    return RestError(501, "NOT_IMPLEMENTED", f"{what} is not offered yet")
+
+
+def _refuse(what: str) -> Precheck:
+    async def refuse(call: Call) -> Answer | None:
+        raise not_offered(what)
+
+    return refuse
+
+
+def _nothing(call: Call) -> dict[str, Any]:
+    return {}
+
+
+def _no_body(data: dict[str, Any], call: Call) -> None:
+    return None
+
+
+async def _run(call: Call, operation: str, variables: dict[str, Any]) -> dict[str, Any]:
+    assert call.run is not None  # the engine always supplies it
+    return await call.run(operation, variables)
+
+
+def _pass_id(value: str) -> str:
+    """A passgate pass id, else 404: The Wallet Crew's ids are opaque, a wrong one is absent."""
+    if not value.startswith("pass_"):
+        raise RestError.not_found(f"no pass {value!r}")
+    return value
+
+
+def _identifiers(value: dict[str, Any], *, patch: bool = False) -> dict[str, Any]:
+    """Identifiers are strings, so ``filter[i]`` and ``id.<key>`` (strings) can find them."""
+    for key, item in value.items():
+        if not key or (not isinstance(item, str) and not (patch and item is None)):
+            raise RestError.bad(f"identifiers.{key} must be a string"
+                                + (" (or null to remove it)" if patch else ""),
+                                f"identifiers.{key}")
+    return value
+
+
+def _metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if P.IDENTIFIERS in value:
+        raise RestError.bad("metadata.identifiers is reserved: passgate keeps the pass's "
+                            "identifiers there; send them as identifiers", "metadata")
+    return value
+
+
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7396: keys given replace, null removes, objects merge recursively."""
+    out = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict):
+            current = out.get(key)
+            out[key] = merge_patch(current if isinstance(current, dict) else {}, value)
+        else:
+            out[key] = value
+    return out
+
+
+async def _template_id(call: Call, name: str) -> str | None:
+    data = await _run(call, "WalletcrewTemplateByName", {"name": name})
+    nodes = data["templates"]["nodes"]
+    return raw_id(nodes[0]["id"]) if nodes else None
+
+
+def _nest(path: list[str], value: Any) -> dict[str, Any]:
+    out: Any = value
+    for part in reversed(path):
+        out = {part: out}
+    return out
+
+
+def _contain(into: dict[str, Any], extra: dict[str, Any]) -> bool:
+    """Merge two containment filters; False when they ask one key for two values."""
+    for key, value in extra.items():
+        if key not in into:
+            into[key] = value
+        elif isinstance(into[key], dict) and isinstance(value, dict):
+            if not _contain(into[key], value):
+                return False
+        elif into[key] != value:
+            return False
+    return True
+
+
+# --- passes: list ---------------------------------------------------------------------
+
+_FILTER = re.compile(r"^filter\[(\d{1,3})\]\.(field|operator|value)$")
+_SORT = re.compile(r"^sortBy\[(\d{1,3})\]\.(field|direction)$")
+FILTER_FIELDS = "identifiers.<key>, metadata.<key>, passType"
+
+LIST_PASSES = spec(
+    F("pageIndex", "int", minimum=0, description="0-based page (default 0)"),
+    F("pageSize", "int", minimum=1, maximum=MAX_PAGE_SIZE,
+      description=f"rows per page, 1 to {MAX_PAGE_SIZE} (default 20)"),
+    strict=False,
+)
+
+
+def _indexed(call: Call, pattern: re.Pattern[str]) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
+    for name, value in call.request.query.items():
+        found = pattern.match(name)
+        if found:
+            out.setdefault(int(found[1]), {})[found[2]] = value
+    return out
+
+
+def _check_sort(call: Call) -> None:
+    """passgate lists newest first: sorting by creationDate DESC is that; the rest is 501."""
+    for i, sort in sorted(_indexed(call, _SORT).items()):
+        field, direction = sort.get("field", ""), sort.get("direction", "ASC").upper()
+        if direction not in ("ASC", "DESC"):
+            raise RestError.bad(f"sortBy[{i}].direction must be ASC or DESC",
+                                f"sortBy[{i}].direction")
+        if (field, direction) != ("creationDate", "DESC"):
+            raise not_offered(f"sorting by {field or '(no field)'} {direction} (passes are "
+                              "listed newest first: sortBy creationDate DESC)")
+
+
+async def _prepare_list(call: Call) -> Answer | None:
+    for name in call.request.query:
+        if name not in ("pageIndex", "pageSize") and not (_FILTER.match(name)
+                                                           or _SORT.match(name)):
+            raise RestError.bad(f"unknown query parameter {name} (accepted: pageIndex, "
+                                "pageSize, filter[i].field/operator/value, "
+                                "sortBy[i].field/direction)", name)
+    _check_sort(call)
+    metadata: dict[str, Any] = {}
+    template_id: str | None = None
+    for i, flt in sorted(_indexed(call, _FILTER).items()):
+        field, value = flt.get("field"), flt.get("value")
+        operator = flt.get("operator", "equals")
+        if not field or value is None:
+            raise RestError.bad(f"filter[{i}] needs a field and a value", f"filter[{i}]")
+        if operator.lower() != "equals":
+            if operator.lower() == "contains":
+                raise not_offered(f"filter operator {operator} (filters match with equals)")
+            raise RestError.bad(f"filter[{i}].operator must be equals",
+                                f"filter[{i}].operator")
+        path = field.split(".")
+        if field == "passType":
+            found = await _template_id(call, value)
+            if found is None or template_id not in (None, found):
+                return _empty_page()
+            template_id = found
+        elif field == "installationStatus":
+            raise not_offered("filtering by installationStatus (passgate does not track "
+                              "wallet installations)")
+        elif path[0] in ("identifiers", "metadata") and len(path) > 1 and all(path):
+            wanted = _nest(path[1:] if path[0] == "metadata" else path, value)
+            if not _contain(metadata, wanted):
+                return _empty_page()
+        else:
+            raise RestError.bad(f"filter[{i}].field {field!r} is not filterable; fields: "
+                                f"{FILTER_FIELDS}", f"filter[{i}].field")
+    flt_out = {k: v for k, v in (("metadata", metadata), ("templateId", template_id)) if v}
+    call.found["filter"] = flt_out or None
+    return None
+
+
+def _empty_page() -> Answer:
+    return Answer([], headers={"x-pagination-total": "0"})
+
+
+def _list_passes(call: Call) -> dict[str, Any]:
+    index, size = call.query.get("pageIndex", 0), call.query.get("pageSize", 20)
+    variables: dict[str, Any] = {"filter": call.found.get("filter"), "first": size}
+    if index:
+        variables["after"] = offset_cursor(index * size)
+    return variables
+
+
+def _passes(data: dict[str, Any], call: Call) -> Answer:
+    conn = data["passes"]
+    return Answer([P.pass_(p) for p in conn["nodes"]],
+                  headers={"x-pagination-total": str(conn["totalCount"])})
+
+
+# --- passes: create, read, update, delete, install ------------------------------------
+
+PASS_BODY = (
+    F("identifiers", "object", description="the pass's keys: string values, filterable, "
+      "and PATCH /passes?id.<key>=<value> finds the pass by them"),
+    F("metadata", "object", description="free-form, filterable (filter[i].field = "
+      "metadata.<key>)"),
+    F("additionalData", "object", to="attributes", description="shown on the pass"),
+)
+CREATE_PASS = spec(F("passType", description="the template's name (also accepted in the "
+                     "query string)"), *PASS_BODY)
+PATCH_PASS = spec(*PASS_BODY)
+PASS_TYPE_QUERY = spec(F("passType", description="the template's name"))
+PATCH_QUERY = spec(
+    F("id", description="the pass id; or id.<identifierKey>=<value> (several allowed) "
+      "to find the pass by its identifiers"),
+    F("passType", description="only a pass of this pass type (template name)"),
+    strict=False,
+)
+INSTALL_QUERY = spec(
+    F("platform", "enum", values={v: v for v in ("apple", "google", "preview", "auto")},
+      description="preview and auto (the default) redirect to the hosted pass page"),
+    F("tags", description="accepted, not used yet"),
+    F("medium", description="accepted, not used yet"),
+    F("origin", description="accepted, not used yet"),
+    F("userAgent", description="accepted, not used yet"),
+)
+
+
+async def _prepare_create(call: Call) -> Answer | None:
+    in_query, in_body = call.query.get("passType"), call.body.get("passType")
+    if in_query is not None and in_body is not None and in_query != in_body:
+        raise RestError.bad("passType differs between the query string and the body",
+                            "passType")
+    name = in_query if in_query is not None else in_body
+    if name is not None:
+        found = await _template_id(call, name)
+        if found is None:
+            raise RestError.bad(f"no pass type {name!r}: passType names a template",
+                                "passType")
+        call.found["templateId"] = found
+    return None
+
+
+def _create_pass(call: Call) -> dict[str, Any]:
+    body = call.body
+    metadata = _metadata(dict(body.get("metadata") or {}))
+    if "identifiers" in body:
+        metadata[P.IDENTIFIERS] = _identifiers(body["identifiers"] or {})
+    values: dict[str, Any] = {"metadata": metadata}
+    if "attributes" in body:
+        values["attributes"] = body["attributes"]
+    if "templateId" in call.found:
+        values["templateId"] = call.found["templateId"]
+    return {"input": values}
+
+
+def _created(data: dict[str, Any], call: Call) -> Answer:
+    pass_id = raw_id(data["createPass"]["pass"]["id"])
+    return Answer({"passId": pass_id}, 201, headers={
+        "Location": f"/api/{call.params['tenantId']}/passes/{pass_id}"})
+
+
+def _get_pass(call: Call) -> dict[str, Any]:
+    return {"id": _pass_id(call.params["passId"])}
+
+
+def _one_pass(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    return P.pass_(data["pass"])
+
+
+async def _locate(call: Call) -> dict[str, Any]:
+    """The pass a PATCH names: by path, by ``id`` or by ``id.<key>`` identifiers."""
+    pass_type = call.query.get("passType")
+    keys: dict[str, str] = {}
+    ref_id: str | None = call.params.get("passId")
+    if ref_id is None:
+        for name, value in call.request.query.items():
+            if name.startswith("id.") and len(name) > 3:
+                keys[name[3:]] = value
+            elif name not in ("id", "passType"):
+                raise RestError.bad(f"unknown query parameter {name} (accepted: id, "
+                                    "id.<identifierKey>, passType)", name)
+        ref_id = call.query.get("id")
+        if (ref_id is None) == (not keys):
+            raise RestError.bad("give the pass as id=<passId> or as "
+                                "id.<identifierKey>=<value>, one way only", "id")
+    if ref_id is not None:
+        found = (await _run(call, "WalletcrewGetPass", {"id": _pass_id(ref_id)}))["pass"]
+        if found is None:
+            raise RestError.not_found(f"no pass {ref_id!r}")
+    else:
+        flt: dict[str, Any] = {"metadata": {P.IDENTIFIERS: keys}}
+        if pass_type is not None:
+            template_id = await _template_id(call, pass_type)
+            if template_id is None:
+                raise RestError.not_found(f"no pass type {pass_type!r}")
+            flt["templateId"] = template_id
+        nodes = (await _run(call, "WalletcrewFindPasses",
+                            {"filter": flt, "first": 2}))["passes"]["nodes"]
+        wanted = ", ".join(f"{k}={v}" for k, v in keys.items())
+        if not nodes:
+            raise RestError.not_found(f"no pass with identifiers {wanted}")
+        if len(nodes) > 1:
+            raise RestError(409, "CONFLICT", f"several passes have identifiers {wanted}; "
+                            "give id=<passId> or more identifiers")
+        found = nodes[0]
+    current_type = found["template"]["name"] if found["template"] else None
+    if pass_type is not None and current_type != pass_type:
+        raise RestError.not_found(f"no pass {raw_id(found['id'])!r} of pass type "
+                                  f"{pass_type!r}")
+    return found
+
+
+async def _prepare_patch(call: Call) -> Answer | None:
+    if not call.body:
+        raise RestError.bad("nothing to change: send identifiers, metadata or "
+                            "additionalData")
+    current = await _locate(call)
+    identifiers, metadata = P.split_metadata(current["metadata"])
+    attributes = current["attributes"] or {}
+    body = call.body
+    # As RFC 7396 reads the whole pass: an object merges, null empties it.
+    if "metadata" in body:
+        patch = body["metadata"]
+        metadata = merge_patch(metadata, _metadata(patch)) if patch is not None else {}
+    if "identifiers" in body:
+        patch = body["identifiers"]
+        identifiers = (merge_patch(identifiers, _identifiers(patch, patch=True))
+                       if patch is not None else {})
+    if "attributes" in body:
+        patch = body["attributes"]
+        attributes = merge_patch(attributes, patch) if patch is not None else {}
+    changes: dict[str, Any] = {"id": raw_id(current["id"])}
+    if "metadata" in body or "identifiers" in body:
+        changes["metadata"] = {**metadata, P.IDENTIFIERS: identifiers}
+    if "attributes" in body:
+        changes["attributes"] = attributes
+    call.found["input"] = changes
+    return None
+
+
+def _patch_pass(call: Call) -> dict[str, Any]:
+    return {"input": call.found["input"]}
+
+
+async def _check_platform(call: Call) -> Answer | None:
+    platform = call.query.get("platform", "auto")
+    if platform == "apple":
+        raise not_offered("Apple Wallet (.pkpass) installation")
+    if platform == "google":
+        raise not_offered("Google Wallet installation")
+    return None
+
+
+def _redirect(data: dict[str, Any], call: Call) -> Answer:
+    if data["pass"] is None:
+        raise RestError.not_found(f"no pass {call.params['passId']!r}")
+    return Answer(None, 302, headers={"Location": data["pass"]["publicUrl"]})
+
+
+# --- customers ------------------------------------------------------------------------
+
+CUSTOMER = spec(F("identifiers", "object"), F("metadata", "object"))
+
+
+def _put_customer(call: Call) -> dict[str, Any]:
+    attributes = _metadata(dict(call.body.get("metadata") or {}))
+    if call.body.get("identifiers") is not None:
+        attributes[P.IDENTIFIERS] = call.body["identifiers"]
+    return {"input": {"externalId": call.params["customerId"], "attributes": attributes}}
+
+
+def _put(data: dict[str, Any], call: Call) -> Answer:
+    payload = data["upsertCustomer"]
+    return Answer(P.customer(payload["customer"]), 201 if payload["created"] else 200)
+
+
+def _customer(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    if data["customer"] is None:
+        raise RestError.not_found(f"no customer {call.params['customerId']!r}")
+    return P.customer(data["customer"])
+
+
+# --- webhooks -------------------------------------------------------------------------
+
+EVENTS_ITEMS = {"type": "string", "description": "Category:Action (Pass:Created, Pass:*, *)"}
+WEBHOOK_FIELDS = (
+    F("endpoint", to="url", description="https URL the events are POSTed to"),
+    F("events", "array", items=EVENTS_ITEMS, description="at least one event name"),
+    F("enabled", "bool"),
+    F("description", max_length=2000),
+)
+CREATE_WEBHOOK = spec(*(F(f.wire, f.kind, f.to, required=f.wire in ("endpoint", "events"),
+                          description=f.description, items=f.items, max_length=f.max_length)
+                        for f in WEBHOOK_FIELDS))
+PATCH_WEBHOOK = spec(*WEBHOOK_FIELDS)
+
+
+def _webhook_id(call: Call) -> str:
+    value = call.params["id"]
+    if not value.startswith("whk_"):
+        raise RestError.not_found(f"no webhook {value!r}")
+    return value
+
+
+async def _all_webhooks(call: Call) -> Answer | None:
+    """Every webhook in one array (the plan caps how many a tenant has)."""
+    out: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        conn = (await _run(call, "WalletcrewListWebhooks",
+                           {"first": MAX_PAGE_SIZE, "after": after}))["webhooks"]
+        out += [P.webhook(w) for w in conn["nodes"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            return Answer(out)
+        after = conn["pageInfo"]["endCursor"]
+
+
+def _create_webhook(call: Call) -> dict[str, Any]:
+    # The Wallet Crew signs with the secret and adds no Authorization header.
+    return {"input": {**call.body, "authMethod": "NONE"}}
+
+
+def _created_webhook(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    payload = data["createWebhook"]
+    return {**P.webhook(payload["webhook"]), "signatureSecret": payload["secret"]}
+
+
+def _patch_webhook(call: Call) -> dict[str, Any]:
+    if not call.body:
+        raise RestError.bad("nothing to change: send endpoint, events, enabled or "
+                            "description")
+    return {"input": {"id": _webhook_id(call), **call.body}}
+
+
+def _webhook(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    if data["webhook"] is None:
+        raise RestError.not_found(f"no webhook {call.params['id']!r}")
+    return P.webhook(data["webhook"])
+
+
+# --- insights and barcode -------------------------------------------------------------
+
+INSIGHTS = spec(
+    F("query", required=True, nullable=False, max_length=10_000,
+      description="KQL: Events | where <column> == <value> | take N | summarize count() "
+                  "by <column>"),
+    F("parameters", "object", description="values for names the query uses"),
+    F("options", "object", description="accepted, not used"),
+)
+BARCODE_QUERY = spec(
+    F("fg", description="foreground colour, hex without # (default 000000)"),
+    F("bg", description="background colour, hex without # (default FFFFFF)"),
+    F("w", "int", minimum=1, maximum=barcode.MAX_WIDTH,
+      description="width in pixels (default 300; raised to one pixel a module)"),
+    F("h", "int", minimum=1, description="height of linear codes; ignored for QR"),
+)
+
+
+async def _insights(call: Call) -> Answer | None:
+    assert call.run is not None
+    result = await insights.query(call.run, call.principal.tenant_id, call.body["query"],
+                                  call.body.get("parameters") or {})
+    return Answer(result)
+
+
+async def _barcode(call: Call) -> Answer | None:
+    kind = call.params["type"].lower()
+    if kind != "qrcode":
+        if kind in BARCODE_TYPES:
+            raise not_offered(f"barcode type {kind}")
+        raise RestError.bad(f"unknown barcode type {call.params['type']!r}; types: "
+                            f"{', '.join(BARCODE_TYPES)}", "type")
+    q = call.query
+    png = barcode.qr_png(call.params["data"], width=q.get("w", 300),
+                         fg=barcode.colour(q.get("fg", "000000"), "fg"),
+                         bg=barcode.colour(q.get("bg", "FFFFFF"), "bg"))
+    return Answer(png, headers={"Cache-Control": CACHE_100_DAYS}, content_type="image/png")
+
+
+# --- the table ------------------------------------------------------------------------
+
+PASS = ref("WalletcrewPass")
+APPLE = f"{B}/passes/apple/{{version}}"
+PASSKIT = "Apple Wallet web service (PassKit) routes"
+ROUTES: list[Route] = [
+    Route("GET", f"{B}/passes", "WalletcrewListPasses", "passes:read", "read",
+          "List passes (total in x-pagination-total)", _list_passes, _passes,
+          query=LIST_PASSES, response=array(PASS), precheck=_prepare_list, tag="Passes",
+          description="Filters: filter[i].field (identifiers.<key>, metadata.<key>, "
+                      "passType), filter[i].operator (equals), filter[i].value; all must "
+                      "match. sortBy[i]: creationDate DESC only (the order passes are "
+                      "listed in). Voided (deleted) passes are not listed."),
+    Route("POST", f"{B}/passes", "WalletcrewCreatePass", "passes:write", "write",
+          "Create a pass", _create_pass, _created, status=201, body=CREATE_PASS,
+          query=PASS_TYPE_QUERY, precheck=_prepare_create, tag="Passes",
+          response={"type": "object", "properties": {"passId": {"type": "string"}}}),
+    Route("PATCH", f"{B}/passes", "WalletcrewPatchPass", "passes:write", "write",
+          "Update the pass given by id or by identifiers", _patch_pass, _no_body,
+          status=204, body=PATCH_PASS, query=PATCH_QUERY, precheck=_prepare_patch,
+          tag="Passes", description="The body's objects are merged into the pass's (RFC "
+          "7396: a key set to null is removed)."),
+    Route("GET", f"{B}/passes/{{passId}}", "WalletcrewGetPass", "passes:read", "read",
+          "Get a pass", _get_pass, _one_pass, response=PASS, tag="Passes"),
+    Route("PATCH", f"{B}/passes/{{passId}}", "WalletcrewPatchPassById", "passes:write",
+          "write", "Update a pass", _patch_pass, _no_body, status=204, body=PATCH_PASS,
+          query=PASS_TYPE_QUERY, precheck=_prepare_patch, tag="Passes",
+          description="The body's objects are merged into the pass's (RFC 7396)."),
+    Route("DELETE", f"{B}/passes/{{passId}}", "WalletcrewDeletePass", "passes:write",
+          "write", "Void a pass (kept, never valid again)", _get_pass, _no_body,
+          status=204, tag="Passes"),
+    Route("GET", f"{B}/passes/{{passId}}/install", "WalletcrewInstallPass", "passes:read",
+          "read", "Redirect to the pass's install page", _get_pass, _redirect, status=302,
+          query=INSTALL_QUERY, precheck=_check_platform, tag="Passes",
+          description="preview and auto: 302 to the hosted pass page; apple and google: "
+                      "501 until wallet files are offered."),
+    Route("PUT", f"{B}/customers/{{customerId}}", "WalletcrewPutCustomer",
+          "customers:write", "write", "Create or replace a customer", _put_customer, _put,
+          body=CUSTOMER, response=ref("WalletcrewCustomer"), tag="Customers",
+          description="201 when created, 200 when replaced; customerId is the key."),
+    Route("GET", f"{B}/customers/{{customerId}}", "WalletcrewGetCustomer", "customers:read",
+          "read", "Get a customer", lambda c: {"externalId": c.params["customerId"]},
+          _customer, response=ref("WalletcrewCustomer"), tag="Customers"),
+    Route("GET", f"{B}/customer", None, "any", "read", "The signed-in customer's profile",
+          _nothing, _no_body, precheck=_refuse("the customer-JWT profile (GET /customer); "
+                                                "use GET /customers/{customerId}"),
+          tag="Customers", description="501: customer JWTs are not offered yet."),
+    Route("GET", f"{B}/webhooks", None, "webhooks:read", "read", "List webhooks",
+          _nothing, _no_body, precheck=_all_webhooks, response=array(ref("WalletcrewWebhook")),
+          tag="Webhooks"),
+    Route("POST", f"{B}/webhooks", "WalletcrewCreateWebhook", "webhooks:write", "write",
+          "Register a webhook (the answer holds signatureSecret, only there)",
+          _create_webhook, _created_webhook, status=201, body=CREATE_WEBHOOK,
+          response=ref("WalletcrewWebhook"), tag="Webhooks"),
+    Route("GET", f"{B}/webhooks/{{id}}", "WalletcrewGetWebhook", "webhooks:read", "read",
+          "Get a webhook", lambda c: {"id": _webhook_id(c)}, _webhook,
+          response=ref("WalletcrewWebhook"), tag="Webhooks"),
+    Route("PATCH", f"{B}/webhooks/{{id}}", "WalletcrewUpdateWebhook", "webhooks:write",
+          "write", "Change a webhook", _patch_webhook,
+          lambda d, c: P.webhook(d["updateWebhook"]["webhook"]), body=PATCH_WEBHOOK,
+          response=ref("WalletcrewWebhook"), tag="Webhooks"),
+    Route("DELETE", f"{B}/webhooks/{{id}}", "WalletcrewDeleteWebhook", "webhooks:write",
+          "write", "Delete a webhook", lambda c: {"id": _webhook_id(c)}, _no_body,
+          status=204, tag="Webhooks"),
+    Route("POST", f"{B}/insights/query", None, "scans:read", "read",
+          "Query events (a KQL subset over the tenant's scans)", _nothing, _no_body,
+          body=INSIGHTS, precheck=_insights, response=ref("WalletcrewInsightsResult"),
+          tag="Insights", description="Events (the tenant's scans): where <column> == "
+          "<value>, take N, summarize count() by <column>. Anything else is a 400 naming "
+          "it; the tables Logs and Metrics are 501."),
+    Route("GET", f"{B}/barcode/{{type}}/{{data}}", None, "any", "read",
+          "A barcode image (PNG)", _nothing, _no_body, query=BARCODE_QUERY,
+          precheck=_barcode, response={"type": "string", "contentMediaType": "image/png"},
+          tag="Barcode", description="qrcode is drawn; the other types answer 501. "
+          "Cacheable for 100 days."),
+    Route("POST", f"{B}/passes/google", None, "any", "write", "Google Wallet callback",
+          _nothing, _no_body, precheck=_refuse("the Google Wallet callback"),
+          tag="Passes", description="501: Google Wallet is not offered yet."),
+    Route("POST", f"{APPLE}/devices/{{deviceId}}/registrations/{{passTypeId}}/{{serial}}",
+          None, "any", "write", "PassKit: register a device", _nothing, _no_body,
+          precheck=_refuse(PASSKIT), tag="Passes", description="501."),
+    Route("DELETE", f"{APPLE}/devices/{{deviceId}}/registrations/{{passTypeId}}/{{serial}}",
+          None, "any", "write", "PassKit: unregister a device", _nothing, _no_body,
+          precheck=_refuse(PASSKIT), tag="Passes", description="501."),
+    Route("GET", f"{APPLE}/devices/{{deviceId}}/registrations/{{passTypeId}}", None, "any",
+          "read", "PassKit: passes updated for a device", _nothing, _no_body,
+          precheck=_refuse(PASSKIT), tag="Passes", description="501."),
+    Route("GET", f"{APPLE}/passes/{{passTypeId}}/{{serial}}", None, "any", "read",
+          "PassKit: the latest .pkpass", _nothing, _no_body, precheck=_refuse(PASSKIT),
+          tag="Passes", description="501."),
+    Route("POST", f"{APPLE}/log", None, "any", "write", "PassKit: device logs", _nothing,
+          _no_body, precheck=_refuse(PASSKIT), tag="Passes", description="501."),
+]
