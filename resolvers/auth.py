@@ -21,6 +21,8 @@ DIALECTS = ("native", "passengine", "accessgrid", "walletcrew")
 KEY_PREFIX = {"passengine": "2pk_"}
 ACCESSGRID = "accessgrid"
 _SEALED_FOR = "accessgrid-credential"
+# Never shown, not even to admins: the hash and the sealed AccessGrid secret.
+HIDDEN_KEY_COLUMNS = frozenset({"key_hash", "secret_ciphertext"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,8 @@ async def list_keys(db: Database, tenant_id: str) -> list[dict[str, Any]]:
         rows = await conn.execute(
             select(api_keys).where(api_keys.c.tenant_id == tenant_id).order_by(api_keys.c.id)
         )
-        return [{k: v for k, v in r._mapping.items() if k != "key_hash"} for r in rows]
+        return [{k: v for k, v in r._mapping.items() if k not in HIDDEN_KEY_COLUMNS}
+                for r in rows]
 
 
 async def revoke_key(db: Database, key_id: str) -> dict[str, Any]:
