@@ -602,3 +602,43 @@ async def test_template_settings_publish_and_scan_filters_in_the_graph(api):
         assert (await api.gql(SCANS, {"filter": flt}))["scans"]["totalCount"] == count, flt
     assert (await other.gql(SCANS, {"filter": {"templateId": raw_tpl}}))["scans"][
         "totalCount"] == 0
+
+
+# Seed 002's "List Access Passes" answer: the envelope and the fields of its first card.
+SEED_LIST_KEYS = {"status", "count", "total_count", "page", "per_page", "total_pages", "keys"}
+SEED_CARD_KEYS = {"id", "full_name", "employee_id", "state", "install_url",
+                  "card_template_id", "expiration_date", "created_at", "metadata",
+                  "card_number", "site_code", "direct_install_url"}
+
+
+async def test_seed_002_list_example(api):
+    signed = await signed_for(api)
+    status, template = await signed("POST", "/v1/console/card-templates",
+                                    {"name": "HQ", "platform": "apple",
+                                     "use_case": "employee_badge"})
+    assert status == 200, template
+    issued = {"card_template_id": template["id"], "full_name": "John Doe",
+              "employee_id": "EMP-10234", "expiration_date": "2030-03-31T23:59:59Z",
+              "metadata": {"department": "Engineering", "location": "HQ"},
+              "card_number": "4920-8833-1122", "site_code": "NYC-HQ"}
+    status, card = await signed("POST", "/v1/key-cards", issued)
+    assert status == 200, card
+    await signed("POST", "/v1/key-cards", {**issued, "full_name": "Jane Smith",
+                                           "metadata": {"department": "Operations"}})
+    status, listing = await signed(
+        "GET", "/v1/key-cards",
+        params={"template_id": template["id"], "metadata": json.dumps({"location": "HQ"})})
+    assert status == 200, listing
+    assert set(listing) >= SEED_LIST_KEYS
+    assert (listing["status"], listing["count"], listing["total_count"], listing["page"],
+            listing["total_pages"]) == ("success", 1, 1, 1, 1)
+    first = listing["keys"][0]
+    assert set(first) >= SEED_CARD_KEYS and "details" not in first
+    assert {k: first[k] for k in ("full_name", "employee_id", "state", "card_template_id",
+                                  "expiration_date", "card_number", "site_code",
+                                  "metadata")} == {
+        "full_name": "John Doe", "employee_id": "EMP-10234", "state": "active",
+        "card_template_id": template["id"], "expiration_date": "2030-03-31T23:59:59Z",
+        "card_number": "4920-8833-1122", "site_code": "NYC-HQ",
+        "metadata": {"department": "Engineering", "location": "HQ"}}
+    assert first["id"] == card["id"] and ISO_Z.match(first["created_at"])
