@@ -1,6 +1,5 @@
 """Small helpers every dialect's presenter uses."""
 
-import base64
 from typing import Any
 
 from strawberry import relay
@@ -47,5 +46,9 @@ def page_window(query: dict[str, Any], *, default_limit: int = 20,
     return window
 
 
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
+def own_id(value: str, prefix: str, message: str) -> str:
+    """``value`` when it is one of our ids (``pass_…``); otherwise the object cannot exist
+    here, so 404 (a vendor's own id format, say), never the graph's 400 "not an id"."""
+    if not value.startswith(prefix):
+        raise RestError.not_found(message)
+    return value

@@ -17,7 +17,7 @@ from ..engine import Answer, Call, Route
 from ..errors import RestError
 from ..fields import F, pick, spec
 from ..openapi_types import obj, ref
-from ..present import page_window
+from ..present import own_id, page_window
 from . import present as P
 
 # A request field kept in a group rather than a graph field of its own: ``attributes.x`` (a
@@ -154,10 +154,7 @@ def _merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _card_id(call: Call) -> str:
-    ref_ = call.params["id"]
-    if not ref_.startswith("pass_"):
-        raise RestError.not_found(f"no key card {ref_!r}")
-    return ref_
+    return own_id(call.params["id"], "pass_", f"no key card {call.params['id']!r}")
 
 
 def _card(call: Call) -> dict[str, Any]:
@@ -226,10 +223,7 @@ def _card_answer(field: str) -> Callable[[dict[str, Any], Call], dict[str, Any]]
 
 
 def _template_id(call: Call) -> str:
-    ref_ = call.params["id"]
-    if not ref_.startswith("tpl_"):
-        raise RestError.not_found(f"no card template {ref_!r}")
-    return ref_
+    return own_id(call.params["id"], "tpl_", f"no card template {call.params['id']!r}")
 
 
 def _template(call: Call) -> dict[str, Any]:
@@ -304,10 +298,7 @@ def _logs(call: Call) -> dict[str, Any]:
 
 
 def _webhook(call: Call) -> dict[str, Any]:
-    ref_ = call.params["id"]
-    if not ref_.startswith("whk_"):
-        raise RestError.not_found(f"no webhook {ref_!r}")
-    return {"id": ref_}
+    return {"id": own_id(call.params["id"], "whk_", f"no webhook {call.params['id']!r}")}
 
 
 def _create_webhook(call: Call) -> dict[str, Any]:

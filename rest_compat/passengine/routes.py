@@ -8,7 +8,7 @@ from ..engine import Call, Route
 from ..errors import RestError
 from ..fields import F, spec
 from ..openapi_types import array, ref
-from ..present import page_window
+from ..present import own_id, page_window
 from . import present as P
 
 CUSTOM_FIELD = {"type": "object", "required": ["key"], "properties": {
@@ -54,9 +54,7 @@ SCAN = spec(F("code", required=True, nullable=False, max_length=200))
 
 def _id(call: Call) -> dict[str, Any]:
     """An id that is not one of ours (a ``clx…`` from PassEngine itself) is missing: 404."""
-    if not call.params["id"].startswith("pass_"):
-        raise RestError.not_found("pass not found")
-    return {"id": call.params["id"]}
+    return {"id": own_id(call.params["id"], "pass_", "pass not found")}
 
 
 def _list(call: Call) -> dict[str, Any]:

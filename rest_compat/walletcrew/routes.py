@@ -16,7 +16,7 @@ from ..engine import Answer, Call, Route
 from ..errors import RestError
 from ..fields import F, spec
 from ..openapi_types import array, ref
-from ..present import raw_id
+from ..present import own_id, raw_id
 from . import barcode, insights
 from . import present as P
 
@@ -59,9 +59,7 @@ async def _run(call: Call, operation: str, variables: dict[str, Any]) -> dict[st
 
 def _pass_id(value: str) -> str:
     """A passgate pass id, else 404: The Wallet Crew's ids are opaque, a wrong one is absent."""
-    if not value.startswith("pass_"):
-        raise RestError.not_found(f"no pass {value!r}")
-    return value
+    return own_id(value, "pass_", f"no pass {value!r}")
 
 
 def _identifiers(value: dict[str, Any], *, patch: bool = False) -> dict[str, Any]:
