@@ -277,3 +277,79 @@ def export_schema() -> None:
     from schema.schema import schema
 
     sys.stdout.write(str(schema) + "\n")
+
+
+@main.group()
+def wallet() -> None:
+    """Apple and Google Wallet identities per tenant (private keys are stored sealed)."""
+
+
+def _wallet_json(row: Any) -> dict[str, Any]:
+    from resolvers.wallet.settings import describe
+
+    return describe(row)
+
+
+@wallet.command("apple")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+@click.option("--pass-type-id", required=True, help="e.g. pass.com.example.tickets")
+@click.option("--team-id", required=True, help="The 10-character Apple team identifier.")
+@click.option("--cert", "cert_file", required=True, type=click.File("rb"),
+              help="The pass type certificate: PEM or DER, or a PKCS#12 (.p12) holding the "
+                   "key too.")
+@click.option("--key", "key_file", type=click.File("rb"),
+              help="Its private key, PEM (not needed with a .p12).")
+@click.option("--key-password", help="Password of the key or the .p12, if any.")
+@click.option("--wwdr", "wwdr_file", required=True, type=click.File("rb"),
+              help="Apple's WWDR intermediate (G4 for certificates issued after 2022-01-27).")
+@click.option("--organization", help="Organisation name shown by Wallet (default: the "
+                                     "certificate's O).")
+def wallet_apple(tenant_ref: str, pass_type_id: str, team_id: str, cert_file: Any,
+                 key_file: Any, key_password: str | None, wwdr_file: Any,
+                 organization: str | None) -> None:
+    """Set a tenant's Apple Wallet identity; prints it (without the key)."""
+    from resolvers.wallet import settings as ws
+
+    cert_data, wwdr_data = cert_file.read(), wwdr_file.read()
+    key_data = key_file.read() if key_file is not None else None
+
+    async def go(db: Database) -> Any:
+        cert, key, wwdr = ws.apple_material(certificate=cert_data, private_key=key_data,
+                                            key_password=key_password, wwdr=wwdr_data)
+        return await ws.set_apple(db, _settings().secret, await _tenant_id(db, tenant_ref),
+                                  pass_type_id=pass_type_id, team_id=team_id,
+                                  organization=organization, certificate=cert, key=key,
+                                  wwdr=wwdr)
+
+    _echo_json(_wallet_json(_run(go)))
+
+
+@wallet.command("google")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+@click.option("--issuer-id", required=True, help="The issuer id from the Google Wallet console.")
+@click.option("--service-account", "sa_file", required=True, type=click.File("rb"),
+              help="The service-account JSON key file (client_email, private_key).")
+def wallet_google(tenant_ref: str, issuer_id: str, sa_file: Any) -> None:
+    """Set a tenant's Google Wallet issuer; prints it (without the key)."""
+    from resolvers.wallet import settings as ws
+
+    data = sa_file.read()
+
+    async def go(db: Database) -> Any:
+        email, key = ws.parse_service_account(data)
+        return await ws.set_google(db, _settings().secret, await _tenant_id(db, tenant_ref),
+                                   issuer_id=issuer_id, service_account_email=email, key=key)
+
+    _echo_json(_wallet_json(_run(go)))
+
+
+@wallet.command("show")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+def wallet_show(tenant_ref: str) -> None:
+    """Print a tenant's wallet identities (never the keys)."""
+    from resolvers.wallet import settings as ws
+
+    async def go(db: Database) -> Any:
+        return await ws.get_settings(db, await _tenant_id(db, tenant_ref))
+
+    _echo_json(_wallet_json(_run(go)))

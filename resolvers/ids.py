@@ -20,6 +20,7 @@ PREFIXES = {
     "qr": "qr",
     "qr_scan": "qrs",
     "webhook": "whk",
+    "wallet_registration": "wrg",
 }
 
 API_KEY_PREFIX = "pgk_"

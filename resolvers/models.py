@@ -7,7 +7,7 @@ pays for no ORM identity map; the classes are the single declaration of the sche
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -148,6 +148,9 @@ class Pass(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     last_scanned_at: datetime | None = None
+    # When what the holder sees in a wallet last changed (the PassKit update tag and
+    # Last-Modified); None means "since created_at".
+    wallet_updated_at: datetime | None = None
 
 
 class Scan(SQLModel, table=True):
@@ -230,6 +233,47 @@ class Webhook(SQLModel, table=True):
     updated_at: datetime
 
 
+class WalletSettings(SQLModel, table=True):
+    """A tenant's issuer identities for Apple and Google Wallet. The private keys are kept
+    sealed (``secretbox``): the server signs with them and never shows them again."""
+
+    __tablename__ = "wallet_settings"
+
+    tenant_id: str = Field(foreign_key="tenants.id", primary_key=True, max_length=40)
+    apple_pass_type_id: str | None = Field(default=None, max_length=200)
+    apple_team_id: str | None = Field(default=None, max_length=20)
+    apple_organization: str | None = Field(default=None, max_length=200)
+    apple_certificate_pem: str | None = Field(default=None, sa_type=Text)
+    apple_key_ciphertext: str | None = Field(default=None, sa_type=Text)
+    apple_wwdr_pem: str | None = Field(default=None, sa_type=Text)
+    google_issuer_id: str | None = Field(default=None, max_length=40)
+    google_service_account_email: str | None = Field(default=None, max_length=320)
+    google_key_ciphertext: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime
+    updated_at: datetime
+
+
+class WalletRegistration(SQLModel, table=True):
+    """A device that installed a pass in Apple Wallet (PassKit web service registration)."""
+
+    __tablename__ = "wallet_registrations"
+    __table_args__ = (
+        UniqueConstraint("device_library_id", "pass_type_id", "pass_id",
+                         name="uq_wallet_registrations_device_pass"),
+        Index("ix_wallet_registrations_pass_id", "pass_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    pass_id: str = Field(foreign_key="passes.id", max_length=40)
+    platform: str = Field(default="apple", max_length=10)
+    device_library_id: str = Field(max_length=200)
+    pass_type_id: str = Field(max_length=200)
+    push_token: str = Field(max_length=200)
+    created_at: datetime
+    updated_at: datetime
+
+
 tenants = Tenant.__table__
 api_keys = ApiKey.__table__
 templates = Template.__table__
@@ -240,3 +284,5 @@ usage_counters = UsageCounter.__table__
 qr_codes = QrCode.__table__
 qr_scans = QrScan.__table__
 webhooks = Webhook.__table__
+wallet_settings = WalletSettings.__table__
+wallet_registrations = WalletRegistration.__table__

@@ -26,6 +26,8 @@ from .templates.mutations import TemplateMutations
 from .templates.queries import TemplateQueries
 from .templates.types import Template
 from .viewer.types import ViewerQueries
+from .wallet.mutations import WalletMutations
+from .wallet.queries import WalletQueries
 from .webhooks.mutations import WebhookMutations
 from .webhooks.queries import WebhookQueries
 from .webhooks.types import Webhook
@@ -61,10 +63,10 @@ class NodeQueries:
 Query = merge_types(
     "Query",
     (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries,
-     WebhookQueries, QrQueries),
+     WebhookQueries, QrQueries, WalletQueries),
 )
 Mutation = merge_types(
     "Mutation",
     (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations,
-     WebhookMutations, QrMutations),
+     WebhookMutations, QrMutations, WalletMutations),
 )

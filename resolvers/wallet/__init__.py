@@ -1,0 +1,1 @@
+"""Wallet outputs of a pass (Apple .pkpass, Google save links) and their protocols."""

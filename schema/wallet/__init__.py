@@ -1,0 +1,1 @@
+"""Wallet settings per tenant and the wallet side of a pass."""
