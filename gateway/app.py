@@ -23,6 +23,7 @@ from .qr_redirect import qr_redirect
 from .ratelimit import MemoryLimiter, RedisLimiter
 from .settings import Settings
 from .usage import UsageMeter
+from .wallet import install as install_wallet
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -106,4 +107,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/q/{slug}", qr_redirect)
     app.router.add_get("/", index)
     engine.install(app, schema, make_context, principal_of, dialects.ALL)
+    install_wallet(app)
     return app

@@ -36,6 +36,7 @@ from .plans import PLANS
 from .sqlite_rows import RowReader, to_sqlite
 from .templates import PASS_TYPES, pass_defaults
 from .timeutil import to_db, utcnow
+from .wallet.passkit import holder_visible_change
 
 STATES = ("active", "suspended", "unlinked", "deleted")
 STATUSES = (*STATES, "expired", "not_yet_valid", "used_up")
@@ -299,6 +300,8 @@ async def update_pass(db: Database, tenant_id: str, pass_id: str, values: dict[s
         _check_consistency(merged)
         changes["max_usages"] = merged["max_usages"]
         changes["updated_at"] = utcnow()
+        if holder_visible_change(current._mapping, changes):
+            changes["wallet_updated_at"] = changes["updated_at"]
         return (
             await conn.execute(
                 update(passes).where(passes.c.id == pass_id).values(**changes).returning(passes)
@@ -319,13 +322,14 @@ async def change_state(db: Database, tenant_id: str, pass_id: str, action: str) 
     """One conditional UPDATE; when it matches nothing, say whether the pass is missing or
     in a state the action cannot leave."""
     allowed, target = TRANSITIONS[action]
+    now = utcnow()
     async with db.write() as conn:
         row = (
             await conn.execute(
                 update(passes)
                 .where(passes.c.id == pass_id, passes.c.tenant_id == tenant_id,
                        passes.c.state.in_(allowed))
-                .values(state=target, updated_at=utcnow())
+                .values(state=target, updated_at=now, wallet_updated_at=now)
                 .returning(passes)
             )
         ).first()

@@ -12,6 +12,7 @@ from .loaders import fetch_owned
 from .models import passes, templates
 from .pagination import Page, PageArgs, paginate
 from .timeutil import to_db, utcnow
+from .wallet.passkit import template_visible_change
 
 KINDS = ("generic", "event_ticket", "membership", "coupon", "boarding_pass", "access_badge",
          "hotel_key")
@@ -100,6 +101,9 @@ async def update_template(
         current = await fetch_owned(conn, "template", tenant_id, template_id)
         _check_defaults({**current._mapping, **changes})
         changes["updated_at"] = utcnow()
+        if template_visible_change(current._mapping, changes):  # a new version of its passes
+            await conn.execute(update(passes).where(passes.c.template_id == template_id)
+                               .values(wallet_updated_at=changes["updated_at"]))
         return (
             await conn.execute(
                 update(templates)

@@ -3,7 +3,9 @@ certificate (UID = pass type id, OU = team id), plus a Google service account.""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import orjson
 from cryptography import x509
@@ -122,3 +124,23 @@ class ServiceAccount:
 def service_account(email: str = "wallet@passgate-test.iam.gserviceaccount.com"
                     ) -> ServiceAccount:
     return ServiceAccount(email, _key())
+
+
+@cache
+def shared_chain() -> AppleChain:
+    """One chain for the tests that need any valid one (RSA key generation is slow)."""
+    return apple_chain()
+
+
+SET_APPLE = """mutation($input: SetAppleWalletInput!) { setAppleWallet(input: $input) {
+  settings { apple { passTypeId } } } }"""
+
+
+async def configure_apple(api: Any, chain: AppleChain | None = None) -> AppleChain:
+    """Give the api's tenant an Apple identity through GraphQL."""
+    chain = chain or shared_chain()
+    await api.gql(SET_APPLE, {"input": {
+        "passTypeId": chain.pass_type_id, "teamId": chain.team_id,
+        "certificate": pem(chain.cert), "privateKey": pem(chain.key),
+        "wwdrCertificate": pem(chain.wwdr)}})
+    return chain

@@ -1,0 +1,72 @@
+"""Wallet downloads for holders: the signed ``.pkpass`` at a public, token-signed link.
+
+The link carries the same HMAC token as the holder's page (``/p/{code}?token=…``), so it can
+be sent to the holder; a wrong token and an unknown code are the same 404.
+"""
+
+from email.utils import format_datetime
+from typing import Any
+
+from aiohttp import web
+
+from resolvers import ids
+from resolvers.timeutil import utcnow
+from resolvers.wallet import apple
+from resolvers.wallet.settings import WalletNotConfigured
+
+from .keys import SETTINGS, STATE
+
+PKPASS_CACHE = web.AppKey("pkpass_cache", apple.PkpassCache)
+
+
+def web_service_url(app: web.Application) -> str:
+    return app[SETTINGS].public_base_url + "/wallet/apple"
+
+
+def apple_pass_path(code: str, token: str) -> str:
+    return f"/p/{code}/pass.pkpass?token={token}"
+
+
+def not_configured(error: WalletNotConfigured) -> web.Response:
+    return web.json_response({"error": "wallet_not_configured", "message": error.message},
+                             status=409)
+
+
+def pkpass_response(blob: bytes, row: Any, **headers: str) -> web.Response:
+    return web.Response(body=blob, headers={
+        "Content-Type": apple.CONTENT_TYPE,
+        "Content-Disposition": f'attachment; filename="{apple.file_name(row)}"',
+        "Last-Modified": format_datetime(apple.wallet_tag(row), usegmt=True),
+        **headers,
+    })
+
+
+def render_pkpass(app: web.Application, loaded: tuple[Any, Any, Any]) -> bytes:
+    """The signed pass (from the cache when nothing that shapes it changed)."""
+    row, template, settings = loaded
+    return app[PKPASS_CACHE].render(row, template, settings,
+                                    server_secret=app[STATE].secret_key,
+                                    web_service_url=web_service_url(app), now=utcnow())
+
+
+async def public_pkpass(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    code = ids.normalise_code(request.match_info["code"])
+    token = request.query.get("token", "")
+    if not token or not ids.check_public_token(state.secret_key, code, token):
+        raise web.HTTPNotFound(text="No such pass.")
+    loaded = await apple.load(state.db, code=code)
+    if loaded is None or loaded[0].state == "deleted":
+        raise web.HTTPNotFound(text="No such pass.")
+    try:
+        blob = render_pkpass(request.app, loaded)
+    except WalletNotConfigured as e:
+        return not_configured(e)
+    return pkpass_response(blob, loaded[0], **{"Cache-Control": "private, no-cache",
+                                               "Referrer-Policy": "no-referrer"})
+
+
+def install(app: web.Application) -> None:
+    """Routes and per-process caches of the wallet side."""
+    app[PKPASS_CACHE] = apple.PkpassCache()
+    app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
