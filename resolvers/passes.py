@@ -1,7 +1,7 @@
 """Passes: create, update, life cycle, listing and validation (the hot path)."""
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    Select,
     and_,
     bindparam,
     func,
@@ -31,7 +32,7 @@ from . import checks, ids
 from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
 from .models import customers, passes, scans, templates
-from .pagination import Page, PageArgs, paginate
+from .pagination import Page, PageArgs, paginate, paginate_children
 from .plans import PLANS
 from .sqlite_rows import RowReader, to_sqlite
 from .templates import PASS_TYPES, pass_defaults
@@ -387,11 +388,7 @@ async def list_passes(
     search: str | None = None,
 ) -> Page:
     """Deleted passes are listed only when asked for with ``status: DELETED``."""
-    stmt = select(passes).where(passes.c.tenant_id == tenant_id)
-    if status is not None:
-        stmt = stmt.where(_status_clause(status, utcnow()))
-    else:
-        stmt = stmt.where(passes.c.state != "deleted")
+    stmt = _passes_query(tenant_id, status)
     if template_id is not None:
         stmt = stmt.where(passes.c.template_id == template_id)
     if customer_id is not None:
@@ -406,6 +403,31 @@ async def list_passes(
                                   passes.c.holder_email.ilike(like),
                                   passes.c.code == ids.normalise_code(q)))
     return await paginate(db, stmt, passes.c.id, args)
+
+
+def _passes_query(tenant_id: str, status: str | None) -> Select[Any]:
+    stmt = select(passes).where(passes.c.tenant_id == tenant_id)
+    if status is not None:
+        return stmt.where(_status_clause(status, utcnow()))
+    return stmt.where(passes.c.state != "deleted")
+
+
+PARENTS = {"template": passes.c.template_id, "customer": passes.c.customer_id}
+
+
+async def list_passes_of(
+    db: Database,
+    tenant_id: str,
+    parent: str,
+    parent_ids: Sequence[str],
+    args: PageArgs,
+    *,
+    status: str | None = None,
+) -> list[Page]:
+    """A page of passes for each template or customer (``parent``), in one statement."""
+    return await paginate_children(
+        db, _passes_query(tenant_id, status), PARENTS[parent], passes.c.id, parent_ids, args
+    )
 
 
 # ---------------------------------------------------------------- validation (hot path)

@@ -1,5 +1,6 @@
 """Scans: the record of every validation attempt."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from .checks import choice
 from .db import Database
 from .models import passes, scans
-from .pagination import Page, PageArgs, paginate
+from .pagination import Page, PageArgs, paginate, paginate_children
 from .timeutil import to_db
 
 RESULTS = ("accepted", "rejected")
@@ -41,3 +42,11 @@ async def list_scans(
     if device_id is not None:
         stmt = stmt.where(scans.c.device_id == device_id)
     return await paginate(db, stmt, scans.c.id, args)
+
+
+async def list_scans_of_passes(
+    db: Database, tenant_id: str, pass_ids: Sequence[str], args: PageArgs
+) -> list[Page]:
+    """A page of scans for each pass (``passes { nodes { scans } }``), in one statement."""
+    stmt = select(scans).where(scans.c.tenant_id == tenant_id)
+    return await paginate_children(db, stmt, scans.c.pass_id, scans.c.id, pass_ids, args)

@@ -1,5 +1,6 @@
 """The per-request context shared by ``/graphql`` and the REST routes."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -8,8 +9,12 @@ from strawberry.dataloader import DataLoader
 
 from resolvers.auth import KeyAuthenticator, Principal
 from resolvers.db import Database
-from resolvers.errors import Unauthenticated
+from resolvers.errors import DomainError, Unauthenticated
 from resolvers.loaders import load_by_ids
+from resolvers.pagination import Page, PageArgs
+
+# Loads one page of children for each parent, all with the same page arguments.
+PageFetch = Callable[[Database, str, list[Any], PageArgs], Awaitable[list[Page]]]
 
 
 @dataclass(slots=True)
@@ -29,6 +34,7 @@ class Loaders:
         self._db = db
         self._tenant_id = tenant_id
         self._loaders: dict[str, DataLoader[str, Any]] = {}
+        self._pages: dict[str, DataLoader[tuple[Any, PageArgs], Page]] = {}
 
     def __getitem__(self, kind: str) -> DataLoader[str, Any]:
         loader = self._loaders.get(kind)
@@ -39,6 +45,31 @@ class Loaders:
                 return await load_by_ids(db, kind, tenant, keys)
 
             loader = self._loaders[kind] = DataLoader(load_fn=load)
+        return loader
+
+    def pages(self, relation: str, fetch: PageFetch) -> DataLoader[tuple[Any, PageArgs], Page]:
+        """A loader of nested connections keyed by ``(parent id, page args)``: the parents
+        a list resolves together are fetched by one ``fetch`` per distinct page args.
+        ``relation`` names the connection and any filter it carries (one loader each)."""
+        loader = self._pages.get(relation)
+        if loader is None:
+            db, tenant = self._db, self._tenant_id
+
+            async def load(keys: list[tuple[Any, PageArgs]]) -> list[Page | DomainError]:
+                by_args: dict[PageArgs, list[int]] = {}
+                for i, (_parent, args) in enumerate(keys):
+                    by_args.setdefault(args, []).append(i)
+                out: list[Page | DomainError] = [None] * len(keys)  # type: ignore[list-item]
+                for args, where in by_args.items():
+                    try:
+                        pages = await fetch(db, tenant, [keys[i][0] for i in where], args)
+                    except DomainError as e:  # bad page args fail only their own keys
+                        pages = [e] * len(where)  # type: ignore[list-item]
+                    for i, page in zip(where, pages, strict=True):
+                        out[i] = page
+                return out
+
+            loader = self._pages[relation] = DataLoader(load_fn=load)
         return loader
 
 

@@ -48,9 +48,10 @@ class Customer(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated["Pass", strawberry.lazy("schema.passes.types")]]:
-        from schema.passes.types import pass_connection
+        from schema.passes.types import child_pass_connection
 
-        return await pass_connection(info, first, after, last, before, customer_id=self.id)
+        return await child_pass_connection(info, "customer", self.id,
+                                           (first, after, last, before))
 
 
 @strawberry.type

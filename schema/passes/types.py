@@ -162,11 +162,9 @@ class Pass(relay.Node):
     ) -> Connection[Annotated["Scan", strawberry.lazy("schema.scans.types")]]:
         from schema.scans.types import Scan
 
-        principal = info.context.require("scans:read")
-        page = await scan_data.list_scans(
-            info.context.db, principal.tenant_id, page_args(first, after, last, before),
-            pass_id=self.id,
-        )
+        info.context.require("scans:read")
+        loader = info.context.loaders.pages("pass.scans", scan_data.list_scans_of_passes)
+        page = await loader.load((self.id, page_args(first, after, last, before)))
         return connection(page, Scan.from_row)
 
 
@@ -184,6 +182,25 @@ async def pass_connection(
         info.context.db, principal.tenant_id, page_args(first, after, last, before), **filters
     )
     return connection(page, Pass.from_row)
+
+
+async def child_pass_connection(
+    info: Info,
+    parent: str,
+    parent_id: str,
+    args: tuple[int | None, str | None, int | None, str | None],
+    status: str | None = None,
+) -> Connection[Pass]:
+    """The passes of one template or customer in a list of them: every parent resolved
+    together shares one statement (see ``Loaders.pages``)."""
+    info.context.require("passes:read")
+
+    async def fetch(db: Any, tenant_id: str, parents: list[Any], page: Any) -> Any:
+        return await pass_data.list_passes_of(db, tenant_id, parent, parents, page,
+                                              status=status)
+
+    loader = info.context.loaders.pages(f"{parent}.passes:{status}", fetch)
+    return connection(await loader.load((parent_id, page_args(*args))), Pass.from_row)
 
 
 @strawberry.type

@@ -105,10 +105,11 @@ class Template(relay.Node):
         status: Annotated[PassStatus | None, strawberry.argument(
             description="Only passes with this status (deleted ones only so).")] = None,
     ) -> Connection[Annotated["Pass", strawberry.lazy("schema.passes.types")]]:
-        from schema.passes.types import pass_connection
+        from schema.passes.types import child_pass_connection
 
-        return await pass_connection(info, first, after, last, before, template_id=self.id,
-                                     status=status.value if status else None)
+        return await child_pass_connection(info, "template", self.id,
+                                           (first, after, last, before),
+                                           status.value if status else None)
 
 
 @strawberry.type
