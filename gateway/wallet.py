@@ -11,7 +11,7 @@ from aiohttp import web
 
 from resolvers import ids
 from resolvers.timeutil import utcnow
-from resolvers.wallet import apple
+from resolvers.wallet import apple, passkit
 from resolvers.wallet.settings import WalletNotConfigured
 
 from .keys import SETTINGS, STATE
@@ -36,7 +36,8 @@ def pkpass_response(blob: bytes, row: Any, **headers: str) -> web.Response:
     return web.Response(body=blob, headers={
         "Content-Type": apple.CONTENT_TYPE,
         "Content-Disposition": f'attachment; filename="{apple.file_name(row)}"',
-        "Last-Modified": format_datetime(apple.wallet_tag(row), usegmt=True),
+        "Last-Modified": format_datetime(
+            passkit.last_modified(apple.wallet_tag(row), utcnow()), usegmt=True),
         **headers,
     })
 
@@ -68,5 +69,8 @@ async def public_pkpass(request: web.Request) -> web.Response:
 
 def install(app: web.Application) -> None:
     """Routes and per-process caches of the wallet side."""
+    from . import passkit as passkit_service  # it builds on this module
+
     app[PKPASS_CACHE] = apple.PkpassCache()
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
+    passkit_service.install(app)
