@@ -11,6 +11,7 @@ from resolvers.auth import KeyAuthenticator
 from resolvers.db import Database
 from rest_compat import dialects, engine
 from schema.context import AppState
+from schema.query_limits import QueryLimits
 from schema.schema import build_schema
 
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
@@ -91,8 +92,13 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(_usage_meter)
     schema = build_schema(
         introspection=settings.introspection,
-        max_depth=settings.max_query_depth,
-        max_aliases=settings.max_aliases,
+        limits=QueryLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_query_cost,
+            max_root_fields=settings.max_root_fields,
+            max_selections=settings.max_selections,
+        ),
         max_tokens=settings.max_tokens,
     )
     view = PassgateGraphQLView(

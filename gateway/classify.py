@@ -2,8 +2,10 @@
 
 A query is one ``read``. In a mutation each root field counts: ``validatePass`` in
 ``validate``, every other mutation in ``write``, so a document with five mutations spends
-five. Parsing is cached by document text; a document that does not parse counts as one read
-(the GraphQL layer then answers with the syntax error).
+five. Parsing is cached by document text; a document that does not parse, or has more tokens
+than the GraphQL layer accepts, counts as one read (that layer then answers with the error).
+The token cap matters: parsing 1 MB of GraphQL takes seconds, and this runs before the
+GraphQL layer's own cap.
 """
 
 from functools import lru_cache
@@ -17,9 +19,10 @@ READ = (("read", 1),)
 
 
 @lru_cache(maxsize=1024)
-def classify_document(query: str, operation_name: str | None) -> tuple[tuple[str, int], ...]:
+def classify_document(query: str, operation_name: str | None, max_tokens: int = 2000
+                      ) -> tuple[tuple[str, int], ...]:
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=max_tokens)
     except GraphQLError:
         return READ
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -36,7 +39,7 @@ def classify_document(query: str, operation_name: str | None) -> tuple[tuple[str
     return tuple(sorted(costs.items())) or READ
 
 
-def classify_body(body: bytes) -> tuple[tuple[str, int], ...]:
+def classify_body(body: bytes, max_tokens: int = 2000) -> tuple[tuple[str, int], ...]:
     """Classes and costs of a ``POST /graphql`` JSON body."""
     try:
         data = orjson.loads(body)
@@ -45,4 +48,5 @@ def classify_body(body: bytes) -> tuple[tuple[str, int], ...]:
     if not isinstance(data, dict) or not isinstance(data.get("query"), str):
         return READ
     name = data.get("operationName")
-    return classify_document(data["query"], name if isinstance(name, str) else None)
+    return classify_document(data["query"], name if isinstance(name, str) else None,
+                             max_tokens)

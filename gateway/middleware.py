@@ -134,10 +134,11 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
 
 def _request_costs(request: web.Request, body: bytes) -> tuple[tuple[str, int], ...]:
     if request.path == "/graphql":
+        max_tokens = request.app[SETTINGS].max_tokens
         if request.method == "POST":
-            return classify_body(body)
+            return classify_body(body, max_tokens)
         name = request.query.get("operationName")
-        return classify_document(request.query.get("query", ""), name)
+        return classify_document(request.query.get("query", ""), name, max_tokens)
     endpoint = endpoint_of(request)
     if endpoint is not None:
         return ((endpoint.rest_costs(request)[0], 1),)

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_query_cost: int = 10_000
+    max_root_fields: int = 30
+    max_selections: int = 500
     db_pool_size: int = 10
     log_level: str = "INFO"
 

@@ -11,11 +11,10 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 
 from .errors import ErrorCodes, convert_error
+from .query_limits import QueryLimits, create_rule
 from .root import Mutation, Query
 
 CACHE_SIZE = 1024
@@ -33,14 +32,13 @@ class PassgateSchema(strawberry.Schema):
 def build_schema(
     *,
     introspection: bool = True,
-    max_depth: int = 12,
-    max_aliases: int = 30,
+    limits: QueryLimits | None = None,
     max_tokens: int = 2000,
 ) -> strawberry.Schema:
-    # The limit rules are built once: ValidationCache keys on the rule classes, and
-    # QueryDepthLimiter/MaxAliasesLimiter would mint new classes per request, so every
-    # request would miss the cache and pay ~3 ms of validation.
-    rules = (depth_validator(max_depth, None), alias_validator(max_aliases))
+    # The limit rule is built once: ValidationCache keys on the rule classes, and a class
+    # minted per request (as QueryDepthLimiter/MaxAliasesLimiter do) would miss the cache
+    # every time and pay ~3 ms of validation.
+    rules = (create_rule(limits or QueryLimits()),)
     extensions: list[Any] = [
         ErrorCodes,
         lambda: AddValidationRules(list(rules)),

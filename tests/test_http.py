@@ -74,7 +74,7 @@ async def test_depth_alias_and_token_limits(api):
         + " } } } }" * 3 + " } } } }"
     err = await api.error(deep)
     assert "exceeds maximum operation depth" in err["message"]
-    aliases = "{ " + " ".join(f"a{i}: viewer {{ plan }}" for i in range(40)) + " }"
+    aliases = "{ viewer { " + " ".join(f"a{i}: plan" for i in range(40)) + " } }"
     assert "aliases" in (await api.error(aliases))["message"].lower()
     tokens = "{ viewer { " + " ".join(["plan"] * 2100) + " } }"
     assert "token" in (await api.error(tokens))["message"].lower()
