@@ -30,6 +30,7 @@ from .wallet import install as install_wallet
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    db.outbox = settings.events
     try:
         await check_migrated(db.engine, settings.database_url)
         app[DB] = db

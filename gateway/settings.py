@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_selections: int = 500
     db_pool_size: int = 10
     log_level: str = "INFO"
+    # Domain events to the outbox; off only to measure what they cost (bench/validate.py).
+    events: bool = True
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

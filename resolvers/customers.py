@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import checks, ids
+from . import checks, events, ids
 from .db import Database
 from .errors import BadInput, Conflict, NotFound
 from .loaders import fetch_owned
@@ -54,14 +54,17 @@ async def upsert_customer(db: Database, tenant_id: str, values: dict[str, Any]) 
                     row = {"external_id": None, "email": None, "name": None, "phone": None,
                            "attributes": {}, **fields, "id": ids.new_id("customer"),
                            "tenant_id": tenant_id, "created_at": now, "updated_at": now}
-                    created = await conn.execute(insert(customers).values(**row)
-                                                 .returning(customers))
-                    return created.one(), True
+                    created = (await conn.execute(insert(customers).values(**row)
+                                                  .returning(customers))).one()
+                    await events.emit(conn, db, tenant_id, "customer.created", customer=created)
+                    return created, True
                 updated = await conn.execute(
                     update(customers).where(customers.c.id == current.id)
                     .values(**fields, updated_at=now).returning(customers)
                 )
-                return updated.one(), False
+                changed = updated.one()
+                await events.emit(conn, db, tenant_id, "customer.updated", customer=changed)
+                return changed, False
         except IntegrityError:
             # A concurrent upsert created it first, or the other identifier is taken:
             # retry once as an update, then report the clash.
@@ -83,6 +86,8 @@ async def update_customer(
                     .returning(customers)
                 )
             ).first()
+            if row is not None:
+                await events.emit(conn, db, tenant_id, "customer.updated", customer=row)
     except IntegrityError:
         raise Conflict("another customer already has that externalId or email") from None
     if row is None:
@@ -98,6 +103,7 @@ async def delete_customer(db: Database, tenant_id: str, customer_id: str) -> Any
             update(passes).where(passes.c.customer_id == customer_id).values(customer_id=None)
         )
         await conn.execute(delete(customers).where(customers.c.id == customer_id))
+        await events.emit(conn, db, tenant_id, "customer.deleted", customer=current)
         return current
 
 

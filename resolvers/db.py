@@ -30,6 +30,8 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock: asyncio.Lock | None = None
+        # Write domain events to the outbox (resolvers/events.py). Off only to measure its cost.
+        self.outbox = True
         if self.is_sqlite:
             self._write_lock = asyncio.Lock()
             _configure_sqlite(self.engine)

@@ -21,6 +21,9 @@ PREFIXES = {
     "qr_scan": "qrs",
     "webhook": "whk",
     "wallet_registration": "wrg",
+    "event": "evt",
+    "delivery": "dlv",
+    "attempt": "att",
 }
 
 API_KEY_PREFIX = "pgk_"

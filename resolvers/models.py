@@ -7,7 +7,18 @@ pays for no ORM identity map; the classes are the single declaration of the sche
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -231,6 +242,12 @@ class Webhook(SQLModel, table=True):
     verified_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+    # Whose wire format deliveries take (the creating key's dialect), and why deliveries
+    # stopped when the server disabled the endpoint (410 Gone, or failing for days).
+    dialect: str = Field(default="native", max_length=20,
+                         sa_column_kwargs={"server_default": "native"})
+    disabled_reason: str | None = Field(default=None, max_length=500)
+    failing_since: datetime | None = None
 
 
 class WalletSettings(SQLModel, table=True):
@@ -286,3 +303,92 @@ qr_scans = QrScan.__table__
 webhooks = Webhook.__table__
 wallet_settings = WalletSettings.__table__
 wallet_registrations = WalletRegistration.__table__
+
+
+# SQLite makes only an INTEGER PRIMARY KEY an auto-incrementing rowid alias.
+Sequence = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Event(SQLModel, table=True):
+    """The outbox: one row per domain event, written in the transaction of the change.
+
+    ``seq`` orders events; two events of one pass commit in ``seq`` order because the change
+    holds the pass's row lock while it writes its event. ``dispatched_at`` is set once the
+    event has been fanned out to its webhooks (deliveries) and live subscribers."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_tenant_seq", "tenant_id", "seq"),
+        Index("ix_events_undispatched", "seq", postgresql_where=text("dispatched_at IS NULL"),
+              sqlite_where=text("dispatched_at IS NULL")),
+    )
+
+    seq: int | None = Field(default=None, sa_column=Column(Sequence, primary_key=True,
+                                                           autoincrement=True))
+    id: str = Field(max_length=40, unique=True)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    type: str = Field(max_length=40)
+    ordering_key: str = Field(max_length=40)
+    data: dict[str, Any] = json_column()
+    occurred_at: datetime
+    dispatched_at: datetime | None = None
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event due to one webhook: pending until a 2xx, or failed after the last retry."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_seq", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_order", "webhook_id", "ordering_key", "event_seq"),
+        Index("ix_webhook_deliveries_tenant", "tenant_id", "webhook_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    webhook_id: str = Field(sa_column=Column(String(40), ForeignKey("webhooks.id",
+                                                                     ondelete="CASCADE"),
+                                             nullable=False))
+    event_seq: int = Field(sa_column=Column(Sequence, ForeignKey("events.seq"),
+                                            nullable=False))
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=40)
+    ordering_key: str = Field(max_length=40)
+    state: str = Field(max_length=10)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime
+    lease_until: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One HTTP request of a delivery, as it went."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_webhook", "webhook_id", "id"),
+                      Index("ix_webhook_attempts_delivery", "delivery_id", "id"))
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    webhook_id: str = Field(sa_column=Column(String(40), ForeignKey("webhooks.id",
+                                                                     ondelete="CASCADE"),
+                                             nullable=False))
+    delivery_id: str = Field(sa_column=Column(String(40), ForeignKey("webhook_deliveries.id",
+                                                                      ondelete="CASCADE"),
+                                              nullable=False))
+    event_id: str = Field(max_length=40)
+    attempt: int
+    status: int | None = None
+    latency_ms: float | None = None
+    error: str | None = Field(default=None, max_length=500)
+    response_excerpt: str | None = Field(default=None, max_length=1000)
+    attempted_at: datetime
+
+
+events = Event.__table__
+webhook_deliveries = WebhookDelivery.__table__
+webhook_attempts = WebhookAttempt.__table__

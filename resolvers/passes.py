@@ -16,6 +16,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -28,10 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import checks, ids
+from . import checks, events, ids
 from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
 from .models import customers, passes, scans, templates
+from .models import events as outbox
 from .pagination import Page, PageArgs, paginate, paginate_children
 from .plans import PLANS
 from .sqlite_rows import RowReader, to_sqlite
@@ -178,7 +180,9 @@ async def create_passes(
         result = await conn.execute(
             insert(passes).returning(passes, sort_by_parameter_order=True), rows
         )
-        return list(result)
+        created = list(result)
+        await events.emit_many(conn, db, tenant_id, "pass.created", [{"pass_": r} for r in created])
+        return created
 
 
 async def _check_pass_quota(
@@ -303,11 +307,13 @@ async def update_pass(db: Database, tenant_id: str, pass_id: str, values: dict[s
         changes["updated_at"] = utcnow()
         if holder_visible_change(current._mapping, changes):
             changes["wallet_updated_at"] = changes["updated_at"]
-        return (
+        row = (
             await conn.execute(
                 update(passes).where(passes.c.id == pass_id).values(**changes).returning(passes)
             )
         ).one()
+        await events.emit(conn, db, tenant_id, "pass.updated", pass_=row)
+        return row
 
 
 # Which states each life-cycle action may start from, and where it leads.
@@ -317,6 +323,8 @@ TRANSITIONS = {
     "unlink": (("active", "suspended", "unlinked"), "unlinked"),
     "delete": (STATES, "deleted"),
 }
+ACTION_EVENTS = {"suspend": "pass.suspended", "resume": "pass.resumed",
+                 "unlink": "pass.unlinked", "delete": "pass.deleted"}
 
 
 async def change_state(db: Database, tenant_id: str, pass_id: str, action: str) -> Any:
@@ -335,6 +343,7 @@ async def change_state(db: Database, tenant_id: str, pass_id: str, action: str) 
             )
         ).first()
         if row is not None:
+            await events.emit(conn, db, tenant_id, ACTION_EVENTS[action], pass_=row)
             return row
         state = await conn.scalar(
             select(passes.c.state).where(passes.c.id == pass_id, passes.c.tenant_id == tenant_id)
@@ -497,6 +506,23 @@ _RECORDED = (
 _CONSUME_AND_RECORD = select(
     *_CONSUMED.c, *_RECORDED.c
 ).select_from(_CONSUMED.join(_RECORDED, _RECORDED.c.pass_id == _CONSUMED.c.id))
+# The same statement writing its outbox event too (resolvers/events.py): a third CTE, so the
+# event costs no round trip. PostgreSQL runs every data-modifying CTE, read or not.
+_EVENT_VALUES = {
+    outbox.c.id: bindparam("e_id", type_=outbox.c.id.type),
+    outbox.c.tenant_id: _CONSUMED.c.tenant_id,
+    outbox.c.type: literal("pass.scanned", outbox.c.type.type),
+    outbox.c.ordering_key: _CONSUMED.c.id,
+    outbox.c.data: func.jsonb_build_object("scan", func.to_jsonb(literal_column("scan")),
+                                           "pass", func.to_jsonb(literal_column("consumed"))),
+    outbox.c.occurred_at: bindparam("p_now", type_=outbox.c.occurred_at.type),
+}
+_CONSUME_RECORD_EMIT = _CONSUME_AND_RECORD.add_cte(
+    insert(outbox)
+    .from_select(list(_EVENT_VALUES), select(*_EVENT_VALUES.values()).select_from(
+        _CONSUMED.join(_RECORDED, _RECORDED.c.pass_id == _CONSUMED.c.id)))
+    .cte("event")
+)
 _N_PASS_COLUMNS = len(passes.c)
 
 
@@ -552,7 +578,7 @@ async def validate_pass(
     try:
         if db.is_sqlite:
             row, reason, scan = await db.sqlite_transaction(
-                partial(_consume_sqlite, params, scan_values)
+                partial(_consume_sqlite, params, scan_values, db.outbox)
             )
         else:
             row, reason, scan = await _consume_postgresql(db, params, scan_values)
@@ -607,8 +633,11 @@ async def _consume_postgresql(
         "s_location": scan_values["location"],
         "s_key": scan_values["operator_key_id"],
     }
+    statement = _CONSUME_AND_RECORD
+    if db.outbox:
+        statement, values["e_id"] = _CONSUME_RECORD_EMIT, ids.new_id("event")
     async with _single_statements(db) as conn:
-        hit = (await conn.execute(_CONSUME_AND_RECORD, values)).first()
+        hit = (await conn.execute(statement, values)).first()
     if hit is None:
         return await _consume(db, params, scan_values)
     row = _PASS_ROW.cls._make(hit[:_N_PASS_COLUMNS])
@@ -628,6 +657,7 @@ async def _consume(
             row = (await conn.execute(_BY_CODE, params)).first()
             reason = _reject_reason(row, params["p_now"]) or "used_up"
         scan = (await conn.execute(_INSERT_SCAN, _scan_row(scan_values, row, reason))).one()
+        await events.emit(conn, db, params["p_tenant"], "pass.scanned", scan=scan, pass_=row)
     return row, reason, scan
 
 
@@ -649,7 +679,7 @@ _SQLITE_INSERT_SCAN = (
 
 
 def _consume_sqlite(
-    params: dict[str, Any], scan_values: dict[str, Any], c: sqlite3.Connection
+    params: dict[str, Any], scan_values: dict[str, Any], outbox_on: bool, c: sqlite3.Connection
 ) -> tuple[Any, str | None, Any]:
     """The same transaction as ``_consume`` with the sqlite3 driver, run in its thread."""
     now = params["p_now"]
@@ -662,6 +692,8 @@ def _consume_sqlite(
     values = _scan_row(scan_values, row, reason)
     values["scanned_at"] = to_sqlite(values["scanned_at"])
     scan = _SCAN_ROW(c.execute(_SQLITE_INSERT_SCAN, values).fetchone())
+    if outbox_on:
+        events.emit_sqlite(c, params["p_tenant"], "pass.scanned", scan=scan, pass_=row)
     return row, reason, scan
 
 

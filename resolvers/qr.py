@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import checks, ids
+from . import checks, events, ids
 from .db import Database
 from .errors import BadInput, PlanLimit
 from .loaders import fetch_owned
@@ -175,12 +175,12 @@ async def record_visit(
                 update(qr_codes)
                 .where(qr_codes.c.slug == slug, qr_codes.c.status == "active")
                 .values(scan_count=qr_codes.c.scan_count + 1, last_scanned_at=now)
-                .returning(qr_codes.c.id, qr_codes.c.tenant_id, qr_codes.c.destination_url)
+                .returning(qr_codes)
             )
         ).first()
         if hit is None:
             return None
-        await conn.execute(insert(qr_scans).values(
+        visit = await conn.execute(insert(qr_scans).returning(qr_scans).values(
             id=ids.new_id("qr_scan"),
             tenant_id=hit.tenant_id,
             qr_id=hit.id,
@@ -189,6 +189,7 @@ async def record_visit(
             referrer=_clip(referrer, MAX_REFERRER),
             visitor_hash=visitor_hash(server_secret, client_ip or ""),
         ))
+        await events.emit(conn, db, hit.tenant_id, "qr.scanned", qr=hit, visit=visit.one())
     return hit.destination_url
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
 
-from . import checks, ids
+from . import checks, events, ids
 from .db import Database
 from .errors import BadInput, Conflict
 from .loaders import fetch_owned
@@ -85,7 +85,9 @@ async def create_template(db: Database, tenant_id: str, values: dict[str, Any]) 
     now = utcnow()
     row.update(id=ids.new_id("template"), tenant_id=tenant_id, created_at=now, updated_at=now)
     async with db.write() as conn:
-        return (await conn.execute(insert(templates).values(**row).returning(templates))).one()
+        made = (await conn.execute(insert(templates).values(**row).returning(templates))).one()
+        await events.emit(conn, db, tenant_id, "template.created", template=made)
+        return made
 
 
 async def get_template(db: Database, tenant_id: str, template_id: str) -> Any:
@@ -104,7 +106,7 @@ async def update_template(
         if template_visible_change(current._mapping, changes):  # a new version of its passes
             await conn.execute(update(passes).where(passes.c.template_id == template_id)
                                .values(wallet_updated_at=changes["updated_at"]))
-        return (
+        row = (
             await conn.execute(
                 update(templates)
                 .where(templates.c.id == template_id)
@@ -112,6 +114,8 @@ async def update_template(
                 .returning(templates)
             )
         ).one()
+        await events.emit(conn, db, tenant_id, "template.updated", template=row)
+        return row
 
 
 async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any:
@@ -122,6 +126,7 @@ async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any
         if in_use:
             raise Conflict("template is used by passes; move or delete them first")
         await conn.execute(delete(templates).where(templates.c.id == template_id))
+        await events.emit(conn, db, tenant_id, "template.deleted", template=current)
         return current
 
 
@@ -130,7 +135,7 @@ async def publish_template(db: Database, tenant_id: str, template_id: str) -> An
     async with db.write() as conn:
         await fetch_owned(conn, "template", tenant_id, template_id)
         now = utcnow()
-        return (
+        row = (
             await conn.execute(
                 update(templates)
                 .where(templates.c.id == template_id)
@@ -138,6 +143,8 @@ async def publish_template(db: Database, tenant_id: str, template_id: str) -> An
                 .returning(templates)
             )
         ).one()
+        await events.emit(conn, db, tenant_id, "template.published", template=row)
+        return row
 
 
 def pass_defaults(template: Any, now: datetime) -> dict[str, Any]:

@@ -5,6 +5,7 @@ The signing secret is returned once, at creation, and kept sealed (``secretbox``
 server must sign with it later; nobody can read it back through the API.
 """
 
+import base64
 import re
 import secrets
 import uuid
@@ -19,6 +20,7 @@ from . import checks, ids, secretbox
 from .db import Database
 from .delivery import post_signed
 from .errors import BadInput, Conflict, NotFound, PlanLimit
+from .events import emit
 from .loaders import fetch_owned
 from .models import webhooks
 from .pagination import Page, PageArgs, paginate
@@ -132,9 +134,16 @@ async def _check_webhook_quota(
 # ---------------------------------------------------------------- create / read / update
 
 
-def new_secret() -> str:
-    """64 hex characters (256 bits), the length Wallet Crew's signatureSecret has."""
+def new_secret(dialect: str = "walletcrew") -> str:
+    """A Standard Webhooks ``whsec_`` secret (base64 of 32 random bytes) for native
+    subscriptions; otherwise 64 hex characters (256 bits), Wallet Crew's signatureSecret."""
+    if dialect in NATIVE_WIRE:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     return secrets.token_hex(32)
+
+
+# Dialects whose deliveries take the native (Standard Webhooks) shape.
+NATIVE_WIRE = ("native", "passengine")
 
 
 async def create_webhook(
@@ -149,17 +158,21 @@ async def create_webhook(
     description: str | None = None,
     enabled: bool = True,
     auth_method: str = "bearer_token",
+    dialect: str = "native",
 ) -> tuple[Any, str]:
-    """The new row and its signing secret in plain text: the only time it is shown."""
+    """The new row and its signing secret in plain text: the only time it is shown.
+    ``dialect`` (the creating key's) decides the wire format of its deliveries."""
     row = _check({"url": url, "events": events, "name": name, "description": description,
                   "enabled": enabled, "auth_method": auth_method})
-    secret = new_secret()
+    secret = new_secret(dialect)
     now = utcnow()
     row.update(id=ids.new_id("webhook"), tenant_id=tenant_id, created_at=now, updated_at=now,
+               dialect=dialect,
                secret_ciphertext=secretbox.seal(server_secret, SECRET_PURPOSE, secret))
     async with db.write() as conn:
         await _check_webhook_quota(db, conn, tenant_id, plan)
         created = (await conn.execute(insert(webhooks).values(**row).returning(webhooks))).one()
+        await emit(conn, db, tenant_id, "webhook.created", webhook=created)
     return created, secret
 
 
@@ -184,10 +197,12 @@ async def update_webhook(
     if unknown:
         raise BadInput(f"cannot update {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     changes = _check(values)
+    if changes.get("enabled"):
+        changes.update(disabled_reason=None, failing_since=None)  # enabled again by hand
     async with db.write() as conn:
         await fetch_owned(conn, "webhook", tenant_id, webhook_id)
         changes["updated_at"] = utcnow()
-        return (
+        row = (
             await conn.execute(
                 update(webhooks)
                 .where(webhooks.c.id == webhook_id, webhooks.c.tenant_id == tenant_id)
@@ -195,6 +210,8 @@ async def update_webhook(
                 .returning(webhooks)
             )
         ).one()
+        await emit(conn, db, tenant_id, "webhook.updated", webhook=row)
+        return row
 
 
 async def delete_webhook(db: Database, tenant_id: str, webhook_id: str) -> Any:
@@ -202,6 +219,7 @@ async def delete_webhook(db: Database, tenant_id: str, webhook_id: str) -> Any:
     async with db.write() as conn:
         current = await fetch_owned(conn, "webhook", tenant_id, webhook_id)
         await conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
+        await emit(conn, db, tenant_id, "webhook.deleted", webhook=current)
         return current
 
 

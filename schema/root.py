@@ -11,6 +11,7 @@ from resolvers.qr import require_plan as require_qr_plan
 from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
 from .customers.types import Customer
+from .events.queries import EventQueries
 from .ids import parse_global_id
 from .keys.mutations import KeyMutations
 from .limits.types import LimitMutations
@@ -63,7 +64,7 @@ class NodeQueries:
 Query = merge_types(
     "Query",
     (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries,
-     WebhookQueries, QrQueries, WalletQueries),
+     WebhookQueries, QrQueries, WalletQueries, EventQueries),
 )
 Mutation = merge_types(
     "Mutation",

@@ -2,6 +2,7 @@
 quota (exact under concurrent creates), isolation, scopes and the signed test delivery."""
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -125,7 +126,8 @@ async def test_list_newest_first_in_pages(api):
 async def test_secret_is_shown_once_and_sealed_at_rest(api, db_url):
     made = await create(api)
     secret = made["secret"]
-    assert len(secret) == 64 and all(c in "0123456789abcdef" for c in secret)
+    # A Standard Webhooks secret for a native key: whsec_ and base64 of 32 bytes.
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
     assert secret != (await create(api))["secret"]
     error = await api.error(f"{{ webhook(id: \"{made['webhook']['id']}\") {{ secret }} }}")
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -22,6 +22,7 @@ class WebhookMutations:
             principal.tenant_id,
             principal.plan,
             info.context.app.secret_key,
+            dialect=principal.dialect,
             **provided(input),
         )
         return CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret)
