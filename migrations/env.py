@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import resolvers.models  # noqa: F401  (registers the tables)
+from resolvers.search import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

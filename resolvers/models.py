@@ -392,3 +392,19 @@ class WebhookAttempt(SQLModel, table=True):
 events = Event.__table__
 webhook_deliveries = WebhookDelivery.__table__
 webhook_attempts = WebhookAttempt.__table__
+
+
+class PassCount(SQLModel, table=True):
+    """A tenant's passes per state, kept by triggers on ``passes`` (``resolvers/search.py``),
+    so list totals and the plan quota are one row read at any size."""
+
+    __tablename__ = "pass_counts"
+
+    tenant_id: str = Field(primary_key=True, max_length=40)
+    active: int = Field(default=0, sa_type=BigInteger)
+    suspended: int = Field(default=0, sa_type=BigInteger)
+    unlinked: int = Field(default=0, sa_type=BigInteger)
+    deleted: int = Field(default=0, sa_type=BigInteger)
+
+
+pass_counts = PassCount.__table__

@@ -30,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import checks, events, ids
+from . import search as search_index
 from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
-from .models import customers, passes, scans, templates
+from .models import customers, pass_counts, passes, scans, templates
 from .models import events as outbox
 from .pagination import Page, PageArgs, paginate, paginate_children
 from .plans import PLANS
@@ -194,7 +195,7 @@ async def _check_pass_quota(
     if not db.is_sqlite:
         # Concurrent creates of one tenant queue here, so the count stays exact.
         await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(tenant_id))))
-    kept = await conn.scalar(_KEPT, {"t": tenant_id})
+    kept = await conn.scalar(_KEPT, {"t": tenant_id}) or 0
     if kept + adding > limit:
         raise PlanLimit(
             f"the {plan} plan keeps at most {limit} passes (deleted ones do not count); "
@@ -203,8 +204,9 @@ async def _check_pass_quota(
         )
 
 
-_KEPT = select(func.count()).select_from(passes).where(
-    passes.c.tenant_id == bindparam("t"), passes.c.state != "deleted"
+# The triggers' per-tenant counters (resolvers/search.py): one row, at any size.
+_KEPT = select(pass_counts.c.active + pass_counts.c.suspended + pass_counts.c.unlinked).where(
+    pass_counts.c.tenant_id == bindparam("t")
 )
 
 
@@ -404,14 +406,19 @@ async def list_passes(
         stmt = stmt.where(passes.c.customer_id == customer_id)
     if metadata:
         stmt = stmt.where(_metadata_clause(db, checks.json_object(metadata, "metadata")))
-    if search:
-        q = checks.text(search, "search", 200)
-        if q:
+    q = checks.text(search, "search", 200) if search else None
+    if q:
+        found = search_index.substring_clause(db.is_sqlite, q)
+        if found is None:  # too short for the trigram indexes: a scan of the tenant's passes
             like = f"%{q.replace('%', '').replace('_', '')}%"
-            stmt = stmt.where(or_(passes.c.name.ilike(like), passes.c.holder_name.ilike(like),
-                                  passes.c.holder_email.ilike(like),
-                                  passes.c.code == ids.normalise_code(q)))
-    return await paginate(db, stmt, passes.c.id, args)
+            found = or_(passes.c.name.ilike(like), passes.c.holder_name.ilike(like),
+                        passes.c.holder_email.ilike(like))
+        stmt = stmt.where(or_(found, passes.c.code == ids.normalise_code(q)))
+    page = await paginate(db, stmt, passes.c.id, args)
+    states = search_index.counted_states(status)
+    if states and not (template_id or customer_id or metadata or q):
+        page.count_stmt = search_index.count_stmt(tenant_id, states)
+    return page
 
 
 def _passes_query(tenant_id: str, status: str | None) -> Select[Any]:

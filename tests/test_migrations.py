@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import resolvers.models  # noqa: F401
+from resolvers.search import include_object
 from tests.servers import run_cli
 
 
@@ -14,8 +15,9 @@ async def test_migrated_schema_matches_the_models(db_url):
     try:
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync),
-                                              SQLModel.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_object": include_object}),
+                    SQLModel.metadata)
             )
     finally:
         await engine.dispose()
