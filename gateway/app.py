@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from resolvers.auth import KeyAuthenticator
 from resolvers.db import Database
+from resolvers.outbound import Outbound
 from rest_compat import dialects, engine
 from schema.context import AppState
 from schema.query_limits import QueryLimits
@@ -31,6 +32,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     db.outbox = settings.events
+    outbound = Outbound(allow_private=settings.webhook_allow_private)
     try:
         await check_migrated(db.engine, settings.database_url)
         app[DB] = db
@@ -39,9 +41,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
             authenticator=KeyAuthenticator(db),
             secret_key=settings.secret,
             public_base_url=settings.public_base_url,
+            outbound=outbound,
         )
         yield
     finally:
+        await outbound.close()
         await db.dispose()
 
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Domain events to the outbox; off only to measure what they cost (bench/validate.py).
     events: bool = True
+    # Outbound requests (webhooks, pushes) may reach loopback and private addresses: for
+    # development and tests only; in production the SSRF guard refuses them.
+    webhook_allow_private: bool = False
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

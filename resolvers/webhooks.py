@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import checks, ids, secretbox
+from . import checks, ids, outbound, secretbox
 from .db import Database
 from .delivery import post_signed
 from .errors import BadInput, Conflict, NotFound, PlanLimit
@@ -33,8 +33,6 @@ VERIFY_EVENT = "Webhook:Verify"
 MAX_URL_LEN = 2000
 MAX_EVENTS = 50
 MAX_EVENT_LEN = 100
-# Plain http only for a receiver on the developer's own machine.
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 # ``Category:Action`` (Wallet Crew): ``Pass:Created``, ``Pass:*``, or ``*`` for everything;
 # or dotted lower-case (AccessGrid, Wallet Crew's reference page): ``ag.card.issued``,
@@ -51,20 +49,15 @@ EVENT_HELP = ("use Category:Action (Pass:Created, Pass:*, *) or dotted lower-cas
 # ---------------------------------------------------------------- input checks
 
 
-def check_url(value: Any) -> str:
-    """An absolute https URL; http only for localhost, so nothing leaves a machine in clear."""
+def check_url(value: Any, *, allow_private: bool = False) -> str:
+    """An absolute https URL that the SSRF guard accepts (``resolvers/outbound.py``); plain
+    http only where the operator allows private receivers (a developer's own machine)."""
     url = checks.text(value, "url", MAX_URL_LEN, required=True)
     assert url is not None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        raise BadInput("url is not a valid URL", field="url") from None
-    if any(c.isspace() for c in url) or parts.scheme not in ("https", "http") or not host:
-        raise BadInput("url must be an absolute https URL", field="url")
-    if parts.scheme == "http" and host not in LOCAL_HOSTS:
-        raise BadInput("url must use https (plain http only for localhost)", field="url")
+    outbound.check_url(url, allow_private=allow_private)
+    if urlsplit(url).scheme == "http" and not allow_private:
+        raise BadInput("url must use https (plain http only for local receivers, with "
+                       "PASSGATE_WEBHOOK_ALLOW_PRIVATE=true)", field="url")
     return url
 
 
@@ -85,11 +78,13 @@ def check_events(value: Any) -> list[str]:
     return out
 
 
-def _check(values: dict[str, Any]) -> dict[str, Any]:
-    """Check the fields present in ``values``; return them in column form."""
+async def _check(values: dict[str, Any], allow_private: bool) -> dict[str, Any]:
+    """Check the fields present in ``values``; return them in column form. A URL is checked
+    after DNS too: a name that resolves to a private address is refused here, not at send."""
     out: dict[str, Any] = {}
     if "url" in values:
-        out["url"] = check_url(values["url"])
+        out["url"] = check_url(values["url"], allow_private=allow_private)
+        await outbound.check_destination(out["url"], allow_private=allow_private)
     if "events" in values:
         out["events"] = check_events(values["events"])
     if "name" in values:
@@ -159,11 +154,13 @@ async def create_webhook(
     enabled: bool = True,
     auth_method: str = "bearer_token",
     dialect: str = "native",
+    allow_private: bool = False,
 ) -> tuple[Any, str]:
     """The new row and its signing secret in plain text: the only time it is shown.
     ``dialect`` (the creating key's) decides the wire format of its deliveries."""
-    row = _check({"url": url, "events": events, "name": name, "description": description,
-                  "enabled": enabled, "auth_method": auth_method})
+    row = await _check({"url": url, "events": events, "name": name,
+                        "description": description, "enabled": enabled,
+                        "auth_method": auth_method}, allow_private)
     secret = new_secret(dialect)
     now = utcnow()
     row.update(id=ids.new_id("webhook"), tenant_id=tenant_id, created_at=now, updated_at=now,
@@ -190,13 +187,14 @@ UPDATABLE = ("url", "events", "name", "description", "enabled")
 
 
 async def update_webhook(
-    db: Database, tenant_id: str, webhook_id: str, values: dict[str, Any]
+    db: Database, tenant_id: str, webhook_id: str, values: dict[str, Any],
+    *, allow_private: bool = False,
 ) -> Any:
     """Change the fields given (of ``UPDATABLE``); ``None`` clears name and description."""
     unknown = set(values) - set(UPDATABLE)
     if unknown:
         raise BadInput(f"cannot update {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    changes = _check(values)
+    changes = await _check(values, allow_private)
     if changes.get("enabled"):
         changes.update(disabled_reason=None, failing_since=None)  # enabled again by hand
     async with db.write() as conn:
@@ -238,7 +236,8 @@ def verify_body(tenant_id: str) -> bytes:
 
 
 async def verify_webhook(
-    db: Database, tenant_id: str, webhook_id: str, server_secret: bytes
+    db: Database, tenant_id: str, webhook_id: str, server_secret: bytes,
+    client: outbound.Outbound,
 ) -> tuple[Any, bool]:
     """Send a signed ``Webhook:Verify`` delivery; a 2xx answer verifies the webhook (and
     stamps ``verified_at``). No transaction is held during the call: a slow receiver must
@@ -248,7 +247,7 @@ async def verify_webhook(
     if secret is None:
         raise Conflict("the webhook's secret was sealed under another server secret; "
                        "delete the webhook and create it again")
-    attempt = await post_signed(current.url, verify_body(tenant_id), secret)
+    attempt = await post_signed(client, current.url, verify_body(tenant_id), secret)
     if not attempt.ok:
         return current, False
     async with db.write() as conn:

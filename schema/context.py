@@ -11,6 +11,7 @@ from resolvers.auth import KeyAuthenticator, Principal
 from resolvers.db import Database
 from resolvers.errors import DomainError, Unauthenticated
 from resolvers.loaders import load_by_ids
+from resolvers.outbound import Outbound
 from resolvers.pagination import Page, PageArgs
 
 # Loads one page of children for each parent, all with the same page arguments.
@@ -25,6 +26,7 @@ class AppState:
     authenticator: KeyAuthenticator
     secret_key: bytes
     public_base_url: str
+    outbound: Outbound
 
 
 class Loaders:

@@ -94,6 +94,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         secret_key=SECRET,
         public_base_url="http://passes.test",
         secret_key_file=tmp_path / "secret",
+        webhook_allow_private=True,  # tests' receivers listen on 127.0.0.1
     )
 
 

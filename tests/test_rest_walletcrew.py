@@ -370,7 +370,7 @@ async def test_webhooks(api: Api) -> None:
     missing = problem(await wc("POST", "/webhooks", {"endpoint": "https://x.example.com"}),
                       400)
     assert "events" in missing["errors"]
-    bad_url = problem(await wc("POST", "/webhooks", {"endpoint": "http://x.example.com",
+    bad_url = problem(await wc("POST", "/webhooks", {"endpoint": "ftp://x.example.com",
                                                      "events": ["Pass:Created"]}), 400)
     assert "endpoint" in bad_url["errors"]
     problem(await wc("PATCH", f"/webhooks/{hook_id}", {}), 400)

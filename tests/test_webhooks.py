@@ -19,6 +19,7 @@ from resolvers import webhooks as webhook_data
 from resolvers.delivery import post_signed
 from resolvers.errors import BadInput, PlanLimit
 from resolvers.models import webhooks
+from resolvers.outbound import Outbound
 from tests.conftest import SECRET, make_api
 from tests.servers import free_port
 
@@ -152,8 +153,6 @@ EVENTS_HELP = ("is not an event name: use Category:Action (Pass:Created, Pass:*,
     ({"url": "ftp://hooks.example/x"}, "url", "url must be an absolute https URL"),
     ({"url": "hooks.example/x"}, "url", "url must be an absolute https URL"),
     ({"url": "https://"}, "url", "url must be an absolute https URL"),
-    ({"url": "http://hooks.example/x"}, "url",
-     "url must use https (plain http only for localhost)"),
     ({"url": "https://hooks.example:99999/x"}, "url", "url is not a valid URL"),
     ({"url": "https://hooks.example/" + "x" * 2000}, "url",
      "url is longer than 2000 characters"),
@@ -185,13 +184,14 @@ async def test_event_names_of_both_vendors_are_accepted(api, events):
     assert (await create(api, events=events))["webhook"]["events"] == events
 
 
-async def test_plain_http_is_for_localhost_only(api):
+async def test_plain_http_reaches_local_receivers_where_the_operator_allows(api):
+    """The suite runs with PASSGATE_WEBHOOK_ALLOW_PRIVATE=true; test_outbound.py without."""
     for url in ("http://localhost:8080/hook", "http://127.0.0.1/hook"):
         assert (await create(api, url=url))["webhook"]["url"] == url
 
 
 @pytest.mark.parametrize(("fields", "field"), [
-    ({"url": None}, "url"), ({"url": "http://hooks.example"}, "url"),
+    ({"url": None}, "url"), ({"url": "ftp://hooks.example"}, "url"),
     ({"events": None}, "events"), ({"events": ["nope"]}, "events"), ({"enabled": None}, "enabled"),
 ])
 async def test_update_rejects_bad_input(api, fields, field):
@@ -354,6 +354,8 @@ async def test_verify_keeps_an_earlier_verification(api, aiohttp_server):
 
 async def test_a_slow_receiver_times_out(aiohttp_server):
     url, seen = await receiver(aiohttp_server, delay=2.0)
-    attempt = await post_signed(url, b"{}", "s" * 64, limit_seconds=0.2)
+    client = Outbound(allow_private=True)
+    attempt = await post_signed(client, url, b"{}", "s" * 64, limit_seconds=0.2)
+    await client.close()
     assert not attempt.ok and attempt.status is None and "Timeout" in (attempt.error or "")
     assert len(seen) == 1

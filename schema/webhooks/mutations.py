@@ -24,6 +24,7 @@ class WebhookMutations:
             info.context.app.secret_key,
             dialect=principal.dialect,
             **provided(input),
+            allow_private=info.context.app.outbound.allow_private,
         )
         return CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret)
 
@@ -35,6 +36,7 @@ class WebhookMutations:
             principal.tenant_id,
             raw_id(input.id, "Webhook", "id"),
             provided(input, skip=("id",)),
+            allow_private=info.context.app.outbound.allow_private,
         )
         return WebhookPayload(webhook=Webhook.from_row(row))
 
@@ -55,5 +57,6 @@ class WebhookMutations:
             principal.tenant_id,
             raw_id(input.id, "Webhook", "id"),
             info.context.app.secret_key,
+            info.context.app.outbound,
         )
         return VerifyWebhookPayload(webhook=Webhook.from_row(row), verified=verified)
