@@ -66,10 +66,15 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Overrides PASSGATE_HOST.")
 @click.option("--port", type=int, default=None, help="Overrides PASSGATE_PORT.")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes sharing the port (SO_REUSEPORT); overrides PASSGATE_WORKERS. "
+                   "Default: one per core in production, one in development. More than one "
+                   "needs PostgreSQL and Redis.")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API (GraphiQL at /graphql)."""
     from aiohttp import web
 
+    from . import workers as worker_pool
     from .app import create_app
     from .migrate import NotMigrated, check_migrated
 
@@ -87,6 +92,18 @@ def serve(host: str | None, port: int | None) -> None:
     except NotMigrated as e:
         raise click.ClickException(str(e)) from None
     host, port = host or settings.host, port or settings.port
+    count = workers or settings.workers
+    refusal = worker_pool.why_not_several(settings)
+    if count is None:
+        count = worker_pool.default_workers(settings)
+        if count > 1 and refusal:
+            count = 1  # the production default falls back; an explicit request is refused
+    if count > 1 and refusal:
+        raise click.ClickException(refusal)
+    if count > 1:
+        click.echo(f"passgate serving on http://{host}:{port} with {count} workers "
+                   f"(GraphiQL at /graphql)")
+        sys.exit(worker_pool.run(settings, host, port, count))
     click.echo(f"passgate serving on http://{host}:{port} (GraphiQL at /graphql)")
     web.run_app(create_app(settings), host=host, port=port, print=None)
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Outbound requests (webhooks, pushes) may reach loopback and private addresses: for
     # development and tests only; in production the SSRF guard refuses them.
     webhook_allow_private: bool = False
+    # Server processes of `passgate serve` (None: one per core in production, else one).
+    workers: int | None = None
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

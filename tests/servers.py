@@ -51,19 +51,22 @@ def cli_key(database_url: str, tenant_name: str, plan: str) -> dict[str, str]:
 
 
 @contextmanager
-def serve(database_url: str, count: int = 1, **extra: str) -> Iterator[list[str]]:
-    """Start ``count`` server processes on free ports; yield their base URLs."""
+def serve(database_url: str, count: int = 1, args: tuple[str, ...] = (),
+          ready_timeout: float = 20, **extra: str) -> Iterator[list[str]]:
+    """Start ``count`` server processes on free ports (``args`` added to each command line);
+    yield their base URLs."""
     procs, urls = [], []
     try:
         for _ in range(count):
             port = free_port()
             procs.append(subprocess.Popen(
-                [*PASSGATE, "serve", "--port", str(port)], env=cli_env(database_url, **extra),
+                [*PASSGATE, "serve", "--port", str(port), *args],
+                env=cli_env(database_url, **extra),
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
             urls.append(f"http://127.0.0.1:{port}")
         for proc, url in zip(procs, urls, strict=True):
-            _wait_ready(proc, url)
+            _wait_ready(proc, url, ready_timeout)
         yield urls
     finally:
         for proc in procs:
