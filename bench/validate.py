@@ -6,7 +6,8 @@ same database, then drives each with N concurrent clients for a few seconds, in 
 rounds, and prints medians and the ratios. The REST door (``POST /api/v1/validate``) is
 compared with ``/graphql`` carrying the very operation that route runs (``NativeValidate``).
 Run: ``make bench`` or
-``python bench/validate.py [--postgres ADMIN_URL] [--clients 32] [--seconds 5] [--rounds 3]``.
+``python bench/validate.py [--postgres ADMIN_URL] [--clients 32] [--seconds 5] [--rounds 3]``;
+``--workers 1,2 --postgres ADMIN_URL [--redis URL]`` compares server processes instead.
 """
 
 import argparse
@@ -106,6 +107,81 @@ async def create_pass(url: str, key: str) -> str:
             return (await r.json())["data"]["createPass"]["pass"]["code"]
 
 
+async def make_single_use(url: str, key: str, count: int) -> list[str]:
+    doc = ("mutation($input: CreatePassesInput!) { createPasses(input: $input) "
+           "{ passes { code } } }")
+    codes: list[str] = []
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as s:
+        while len(codes) < count:
+            batch = [{"type": "SINGLE"}] * min(1000, count - len(codes))
+            async with s.post(f"{url}/graphql", json={
+                    "query": doc, "variables": {"input": {"passes": batch}}}) as r:
+                codes += [p["code"] for p in (await r.json())["data"]["createPasses"]["passes"]]
+    return codes
+
+
+async def drive_distinct(url: str, codes: list[str], key: str, clients: int,
+                         seconds: float) -> float:
+    """Validations per second, each of a different single-use pass (as at an entrance)."""
+    done = 0
+    todo = iter(codes)
+    deadline = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {key}"}
+    async with aiohttp.ClientSession(headers=headers,
+                                     connector=aiohttp.TCPConnector(limit=clients)) as s:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                code = next(todo, None)
+                if code is None:
+                    raise SystemExit("ran out of passes: raise --passes")
+                body = {"query": VALIDATE, "variables": {"input": {"code": code}}}
+                async with s.post(f"{url}/graphql", json=body) as r:
+                    data = await r.json()
+                    if r.status != 200 or not data["data"]["validatePass"]["valid"]:
+                        raise SystemExit(f"bad answer from {url}: {r.status} {data}")
+                done += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        return done / (time.perf_counter() - start)
+
+
+def compare_workers(args: argparse.Namespace) -> None:
+    """``passgate serve --workers N`` for each N given, on PostgreSQL + Redis, distinct
+    single-use passes, interleaved rounds; medians and the ratio to one worker."""
+    counts = [int(n) for n in args.workers.split(",")]
+    with ExitStack() as stack:
+        url = stack.enter_context(temporary_database(args.postgres))
+        run_cli(url, "migrate")
+        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
+                                    "--plan", "enterprise", "--json").stdout)
+        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
+                                 "--json").stdout)["key"]
+        bases = {}
+        for n in counts:
+            (bases[n],) = stack.enter_context(serve(
+                url, args=("--workers", str(n)), ready_timeout=90,
+                PASSGATE_RATE_LIMITS="false", PASSGATE_REDIS_URL=args.redis))
+        codes = asyncio.run(make_single_use(bases[counts[0]], key, args.passes))
+        results: dict[int, list[float]] = {n: [] for n in counts}
+        used = 0
+        for _ in range(args.rounds):
+            for n in counts:
+                rate = asyncio.run(drive_distinct(bases[n], codes[used:], key, args.clients,
+                                                  args.seconds))
+                used += int(rate * args.seconds * 1.1) + args.clients
+                results[n].append(rate)
+    print(f"\nvalidations/s of distinct single-use passes, postgresql + redis, "
+          f"{args.clients} clients, {args.rounds} rounds of {args.seconds:g}s, median (min-max)")
+    one = statistics.median(results[counts[0]])
+    for n, values in results.items():
+        m = statistics.median(values)
+        print(f"  --workers {n:<3} {m:8.0f}  ({min(values):.0f}-{max(values):.0f})  "
+              f"{m / one:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--postgres", metavar="ADMIN_URL",
@@ -114,7 +190,18 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workers", metavar="N,M",
+                    help="compare passgate serve --workers N, M… (needs --postgres and "
+                         "--redis) instead of the floor comparison")
+    ap.add_argument("--redis", metavar="URL", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--passes", type=int, default=30_000,
+                    help="single-use passes made for --workers runs")
     args = ap.parse_args()
+    if args.workers:
+        if not args.postgres:
+            ap.error("--workers needs --postgres (several workers need PostgreSQL)")
+        compare_workers(args)
+        return
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
