@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test lint bench schema clean
+.PHONY: run test lint bench bench-quick schema clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "passgate needs Python 3.11 or newer")'
@@ -32,7 +32,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py --quick
 
 schema: $(VENV)/.installed
 	$(BIN)/passgate export-schema > docs/schema.graphql
