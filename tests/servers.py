@@ -78,7 +78,7 @@ def serve(database_url: str, count: int = 1, args: tuple[str, ...] = (),
                 proc.kill()
 
 
-def _wait_ready(proc: subprocess.Popen[str], url: str, timeout: float = 20) -> None:
+def _wait_ready(proc: subprocess.Popen[str], url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
 
     def ping() -> bool:
