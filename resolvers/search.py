@@ -14,9 +14,12 @@ They are installed by migration 0008 and maintained by triggers, so every path t
   an unfiltered (or state-filtered) list and the plan quota are one row read.
 
 SQLite recreates a table on ``batch_alter_table`` changes other than adding columns, which
-drops its triggers: a later migration doing that to ``passes`` must call ``install`` again.
+drops its triggers and renumbers its rowids: a later migration doing that to ``passes`` runs
+inside ``with search.passes_rebuilt(op):`` (tests/test_migrations.py checks the triggers).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select, table, text
@@ -34,9 +37,12 @@ OWNED = frozenset({
 })
 STATES = ("active", "suspended", "unlinked", "deleted")
 
+# No conflict clause: the outer statement's (INSERT OR REPLACE INTO passes …) would override
+# it inside the trigger and reset the counts.
 _SQLITE_COUNT_ROW = """
-    INSERT OR IGNORE INTO pass_counts (tenant_id, active, suspended, unlinked, deleted)
-    VALUES ({row}.tenant_id, 0, 0, 0, 0);
+    INSERT INTO pass_counts (tenant_id, active, suspended, unlinked, deleted)
+    SELECT {row}.tenant_id, 0, 0, 0, 0
+    WHERE NOT EXISTS (SELECT 1 FROM pass_counts WHERE tenant_id = {row}.tenant_id);
 """
 
 
@@ -156,6 +162,27 @@ def install(execute: Any, dialect: str) -> None:
 def uninstall(execute: Any, dialect: str) -> None:
     for sql in SQLITE_UNINSTALL if dialect == "sqlite" else PG_UNINSTALL:
         execute(sql)
+
+
+# Triggers each database must hold after migrating (checked by tests/test_migrations.py).
+TRIGGERS = {
+    "sqlite": ("passes_fts_ai", "passes_fts_ad", "passes_fts_au",
+               "pass_counts_ai", "pass_counts_ad", "pass_counts_au"),
+    "postgresql": ("pass_counts_ai", "pass_counts_ad", "pass_counts_au"),
+}
+
+
+@contextmanager
+def passes_rebuilt(op: Any) -> Iterator[None]:
+    """For a migration that makes SQLite copy ``passes`` into a new table (Alembic batch
+    mode, e.g. changing a constraint): the index and triggers are dropped first and rebuilt
+    from the new table after. Nothing to do on PostgreSQL, which alters in place."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        uninstall(op.execute, dialect)
+    yield
+    if dialect == "sqlite":
+        install(op.execute, dialect)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
