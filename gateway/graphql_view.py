@@ -1,14 +1,24 @@
-"""The Strawberry aiohttp view, given our context and orjson."""
+"""The Strawberry aiohttp view, given our context, orjson, and one checked JSON decoder."""
 
 from typing import Any
 
 import orjson
 from aiohttp import web
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 
+from schema.client_text import BadText, json_document
 from schema.context import Context
 
+from .errors import error_response
 from .keys import PRINCIPAL, REQUEST_ID, STATE
+
+HTTP_CODES = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+NOT_AN_OBJECT = ("the request body must be a JSON object such as "
+                 '{"query": "{ viewer { plan } }", "variables": {}}')
+BATCH = "batching is off: send one operation per request, as a JSON object"
 
 
 def make_context(request: web.Request, response: Any = None) -> Context:
@@ -26,12 +36,55 @@ def principal_of(request: web.Request) -> Any:
     return request.get(PRINCIPAL)
 
 
+def _member(data: dict[str, Any], name: str, kind: type, what: str) -> Any:
+    value = data.get(name)
+    if value is not None and not isinstance(value, kind):
+        raise HTTPException(400, f"the operation's `{name}` must be {what} or null")
+    return value
+
+
 class PassgateGraphQLView(GraphQLView):
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        """Refusals of the HTTP request itself answer JSON with a code, like every error."""
+        try:
+            return await self.run(request=request)
+        except HTTPException as exc:
+            code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            return error_response(request, exc.status_code, code, exc.reason)
+
     async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
         return make_context(request, response)
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Bodies and the ``variables``/``extensions`` query parameters: invalid UTF-8,
+        lone surrogates, deep nesting and NUL characters are a 400 naming the problem."""
+        try:
+            return json_document(data, "the request" if isinstance(data, bytes)
+                                 else "a query parameter")
+        except BadText as exc:
+            raise HTTPException(400, exc.message) from None
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter
+                              ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """A JSON POST body must be one operation as an object; anything else (``null``,
+        ``42``, an array) is a 400 rather than a crash or a batch."""
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method != "POST" or "application/json" not in content_type:
+            return await super().parse_http_body(request)
+        data = self.parse_json(await request.get_body())
+        if not isinstance(data, dict):
+            raise HTTPException(400, BATCH if isinstance(data, list) else NOT_AN_OBJECT)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=_member(data, "query", str, "a string"),
+            variables=_member(data, "variables", dict, "an object"),
+            operation_name=_member(data, "operationName", str, "a string"),
+            extensions=_member(data, "extensions", dict, "an object"),
+            protocol=transport.protocol if transport else "http",
+        )
 
     def create_response(self, response_data: Any, sub_response: web.Response) -> web.Response:
         sub_response.body = orjson.dumps(response_data)

@@ -25,11 +25,18 @@ PUBLIC_PATHS = ("/", *DOCS_PATHS)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/", "/wallet/")
 
 
+CREDENTIAL_HEADERS = ("Authorization", "X-API-KEY", "X-ACCT-ID", "X-PAYLOAD-SIG")
+
+
 async def _carries_nul(request: web.Request) -> bool:
     """NUL is never meaningful in text, and PostgreSQL refuses it: answer 400 up front
-    instead of failing deep inside a query."""
+    instead of failing deep inside a query. JSON bodies of ``/graphql`` and REST routes are
+    checked after decoding (``checks.json_document``), where a backslash followed by
+    ``u0000`` is plain text; other doors keep this raw guard."""
     if "%00" in request.raw_path:
         return True
+    if request.path == "/graphql" or endpoint_of(request) is not None:
+        return False
     return request.body_exists and b"\\u0000" in await request.read()
 
 
@@ -118,6 +125,11 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         request.path in PUBLIC_PATHS
     ):
         return await handler(request)
+    for header in CREDENTIAL_HEADERS:
+        if not request.headers.get(header, "").isascii():
+            return error_response(request, 401, "UNAUTHENTICATED",
+                                  f"{header} must be ASCII: keys, account ids and "
+                                  "signatures never hold other characters")
     account = request.headers.get("X-ACCT-ID")
     if account is not None and raw_key_absent(request):
         return await _authenticate_account(request, handler, account)

@@ -1,11 +1,13 @@
 """Input checks shared by the domains. Each names the field it rejects."""
 
 import re
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from .errors import BadInput
+from .timeutil import to_db
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -115,3 +117,13 @@ def choice(value: Any, field: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise BadInput(f"{field} must be one of {', '.join(options)}", field=field)
     return value
+
+
+def moment(value: datetime | None, field: str) -> datetime | None:
+    """Aware UTC (a naive value is taken to be UTC). An offset that moves the instant out
+    of years 1-9999 (``9999-12-31T23:59:59-23:59``) is refused, not an overflow."""
+    try:
+        return to_db(value)
+    except OverflowError:
+        raise BadInput(f"{field} is out of range: in UTC it falls outside the years "
+                       "0001-9999", field=field) from None

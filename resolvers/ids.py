@@ -74,4 +74,5 @@ def public_token(secret: bytes, code: str) -> str:
 
 
 def check_public_token(secret: bytes, code: str, token: str) -> bool:
-    return hmac.compare_digest(public_token(secret, code), token)
+    """A token with non-ASCII characters is simply wrong (``compare_digest`` would raise)."""
+    return token.isascii() and hmac.compare_digest(public_token(secret, code), token)

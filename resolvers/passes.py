@@ -39,7 +39,7 @@ from .pagination import Page, PageArgs, paginate, paginate_children
 from .plans import PLANS
 from .sqlite_rows import RowReader, to_sqlite
 from .templates import PASS_TYPES, pass_defaults
-from .timeutil import to_db, utcnow
+from .timeutil import utcnow
 from .wallet.passkit import holder_visible_change
 
 STATES = ("active", "suspended", "unlinked", "deleted")
@@ -105,9 +105,9 @@ def _check_fields(values: dict[str, Any]) -> dict[str, Any]:
         out["holder_email"] = checks.email(values["holder_email"], "holderEmail")
     if "max_usages" in values:
         out["max_usages"] = checks.positive_int(values["max_usages"], "maxUsages")
-    for field in ("valid_from", "valid_until"):
+    for field, label in (("valid_from", "validFrom"), ("valid_until", "validUntil")):
         if field in values:
-            out[field] = to_db(values[field])
+            out[field] = checks.moment(values[field], label)
     if "custom_fields" in values:
         out["custom_fields"] = checks.custom_fields(values["custom_fields"], "customFields")
     if "metadata" in values:

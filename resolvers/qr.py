@@ -20,7 +20,7 @@ from .errors import BadInput, PlanLimit
 from .loaders import fetch_owned
 from .models import qr_codes, qr_scans
 from .pagination import Page, PageArgs, paginate
-from .timeutil import to_db, utcnow
+from .timeutil import utcnow
 
 TYPES = ("url",)
 STATUSES = ("active", "paused")
@@ -229,6 +229,14 @@ def _parse_key(key: str) -> datetime:
     return day + timedelta(hours=int(key[11:13])) if len(key) >= 13 else day
 
 
+def _minus(when: datetime, span: timedelta, field: str) -> datetime:
+    try:
+        return when - span
+    except OverflowError:
+        raise BadInput(f"{field} is too close to the year 0001 for a {span.days}-day range",
+                       field=field) from None
+
+
 async def analytics(
     db: Database,
     tenant_id: str,
@@ -240,8 +248,8 @@ async def analytics(
     """Scans of one code in ``[since, until)`` (default: the last 30 days), per UTC day or
     hour with empty buckets included, unique visitors and the commonest user agents."""
     granularity = checks.choice(granularity, "granularity", GRANULARITIES)
-    until = to_db(until) or utcnow()
-    since = to_db(since) or until - DEFAULT_RANGE
+    until = checks.moment(until, "to") or utcnow()
+    since = checks.moment(since, "from") or _minus(until, DEFAULT_RANGE, "to")
     if until <= since:
         raise BadInput("to must be later than from", field="to")
     start, step = _floor(since, granularity), STEP[granularity]

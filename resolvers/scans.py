@@ -5,11 +5,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from .checks import choice
+from .checks import choice, moment
 from .db import Database
 from .models import passes, scans
 from .pagination import Page, PageArgs, paginate, paginate_children
-from .timeutil import to_db
 
 RESULTS = ("accepted", "rejected")
 
@@ -32,9 +31,9 @@ async def list_scans(
     if result is not None:
         stmt = stmt.where(scans.c.result == choice(result, "result", RESULTS))
     if since is not None:
-        stmt = stmt.where(scans.c.scanned_at >= to_db(since))
+        stmt = stmt.where(scans.c.scanned_at >= moment(since, "since"))
     if until is not None:
-        stmt = stmt.where(scans.c.scanned_at < to_db(until))
+        stmt = stmt.where(scans.c.scanned_at < moment(until, "until"))
     if template_id is not None:
         stmt = stmt.where(scans.c.pass_id.in_(
             select(passes.c.id).where(passes.c.tenant_id == tenant_id,

@@ -11,7 +11,7 @@ from .errors import BadInput, Conflict
 from .loaders import fetch_owned
 from .models import passes, templates
 from .pagination import Page, PageArgs, paginate
-from .timeutil import to_db, utcnow
+from .timeutil import utcnow
 from .wallet.passkit import template_visible_change
 
 KINDS = ("generic", "event_ticket", "membership", "coupon", "boarding_pass", "access_badge",
@@ -55,9 +55,10 @@ def _check(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         out["default_valid_days"] = checks.positive_int(
             values["default_valid_days"], "defaultValidDays", maximum=36_500
         )
-    for field in ("default_valid_from", "default_valid_until"):
+    for field, label in (("default_valid_from", "defaultValidFrom"),
+                         ("default_valid_until", "defaultValidUntil")):
         if field in values:
-            out[field] = to_db(values[field])
+            out[field] = checks.moment(values[field], label)
     for field, label, size in (("apple_pass_type_id", "applePassTypeId", 200),
                                ("apple_team_id", "appleTeamId", 20),
                                ("google_issuer_id", "googleIssuerId", 40)):

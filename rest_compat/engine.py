@@ -16,6 +16,8 @@ import orjson
 from aiohttp import web
 from strawberry import Schema
 
+from schema.client_text import BadText, json_document
+
 from .errors import RestError, status_for
 from .fields import Spec
 from .operations import load_operations
@@ -230,9 +232,9 @@ def _read_body(route: Route, raw: bytes) -> dict[str, Any]:
         data: Any = {}
     else:
         try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise RestError.bad(f"request body is not valid JSON: {exc}") from None
+            data = json_document(raw, "request body")
+        except BadText as exc:
+            raise RestError.bad(exc.message) from None
     if not isinstance(data, dict):
         raise RestError.bad("request body must be a JSON object")
     return route.body.read(data, where="the request body")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+from schema.client_text import BadText, json_document
 
 from .errors import RestError
 
@@ -78,6 +78,11 @@ def parse_datetime(value: str, name: str) -> str:
                             f"2025-12-31T23:59:59Z", name) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise RestError.bad(f"{name} is out of range: in UTC it falls outside the years "
+                            "0001-9999", name) from None
     return parsed.isoformat()
 
 
@@ -146,9 +151,9 @@ def _from_query_string(f: F, raw: str) -> Any:
             return False
         raise RestError.bad(f"{f.wire} must be true or false", f.wire)
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise RestError.bad(f"{f.wire} must be JSON", f.wire) from None
+        return json_document(raw, f.wire)
+    except BadText as exc:
+        raise RestError.bad(f"{f.wire} must be JSON: {exc.message}", f.wire) from None
 
 
 @dataclass(frozen=True, slots=True)

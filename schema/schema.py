@@ -13,6 +13,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from .client_text import NoNulInStrings
 from .errors import ErrorCodes, convert_error
 from .query_limits import QueryLimits, create_rule
 from .root import Mutation, Query
@@ -38,7 +39,7 @@ def build_schema(
     # The limit rule is built once: ValidationCache keys on the rule classes, and a class
     # minted per request (as QueryDepthLimiter/MaxAliasesLimiter do) would miss the cache
     # every time and pay ~3 ms of validation.
-    rules = (create_rule(limits or QueryLimits()),)
+    rules = (create_rule(limits or QueryLimits()), NoNulInStrings)
     extensions: list[Any] = [
         ErrorCodes,
         lambda: AddValidationRules(list(rules)),

@@ -46,16 +46,20 @@ def _range(call: Call) -> dict[str, Any]:
     if "days" in q and ("from" in q or "to" in q):
         raise RestError.bad("give either days or from/to, not both", "days")
     to = parse_datetime(q["to"], "to") if "to" in q else None
-    if to is not None and len(q["to"].strip()) == 10:  # a date: include that whole day
-        to = (datetime.fromisoformat(to) + timedelta(days=1)).isoformat()
     start = parse_datetime(q["from"], "from") if "from" in q else None
-    if start is None:
-        end = datetime.fromisoformat(to) if to else None
-        days = q.get("days", 30)
-        if end is not None:
-            start = (end - timedelta(days=days)).isoformat()
-        elif "days" in q:
-            start = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    try:
+        if to is not None and len(q["to"].strip()) == 10:  # a date: include that whole day
+            to = (datetime.fromisoformat(to) + timedelta(days=1)).isoformat()
+        if start is None:
+            end = datetime.fromisoformat(to) if to else None
+            days = q.get("days", 30)
+            if end is not None:
+                start = (end - timedelta(days=days)).isoformat()
+            elif "days" in q:
+                start = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    except OverflowError:
+        raise RestError.bad("to is out of range: the range must fall within the years "
+                            "0001-9999", "to") from None
     return {"id": call.params["id"], "from": start, "to": to}
 
 
