@@ -17,6 +17,7 @@ from schema.schema import build_schema
 
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
+from .html_security import security_headers
 from .keys import DB, LIMITER, METER, REDIS, SETTINGS, STATE
 from .middleware import authenticate, enforce_plan_and_limits, request_context
 from .migrate import check_migrated
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_context, authenticate, enforce_plan_and_limits],
+        middlewares=[security_headers, request_context, authenticate, enforce_plan_and_limits],
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)

@@ -1,5 +1,6 @@
 """The Strawberry aiohttp view, given our context, orjson, and one checked JSON decoder."""
 
+import re
 from typing import Any
 
 import orjson
@@ -13,11 +14,14 @@ from schema.client_text import BadText, json_document
 from schema.context import Context
 
 from .errors import error_response
+from .html_security import CSP, inline_blocks, page_csp
 from .keys import PRINCIPAL, REQUEST_ID, STATE
 
 HTTP_CODES = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 NOT_AN_OBJECT = ("the request body must be a JSON object such as "
                  '{"query": "{ viewer { plan } }", "variables": {}}')
+_HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]{1,255}$")
+GRAPHIQL_CDN = "https://unpkg.com"
 BATCH = "batching is off: send one operation per request, as a JSON object"
 
 
@@ -51,6 +55,19 @@ class PassgateGraphQLView(GraphQLView):
         except HTTPException as exc:
             code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
             return error_response(request, exc.status_code, code, exc.reason)
+
+    async def render_graphql_ide(self, request: web.Request) -> web.Response:
+        """GraphiQL loads React, GraphiQL and its explorer plugin from unpkg (pinned by
+        SRI), runs one inline script and talks to this origin over HTTP and websockets.
+        Styles stay ``'unsafe-inline'``: its editors may add style elements at run time."""
+        host = request.host if _HOST.match(request.host) else "localhost"
+        policy = page_csp(
+            scripts=inline_blocks(self.graphql_ide_html, "script"),
+            script_src=(GRAPHIQL_CDN,), style_src=("'self'", GRAPHIQL_CDN, "'unsafe-inline'"),
+            font_src=(GRAPHIQL_CDN, "data:"),
+            connect_src=("'self'", f"ws://{host}", f"wss://{host}"))
+        return web.Response(text=self.graphql_ide_html, content_type="text/html",
+                            headers={CSP: policy})
 
     async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
         return make_context(request, response)

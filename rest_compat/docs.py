@@ -13,7 +13,7 @@ from .openapi import document
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCS_PATH = "/api/v1/docs"
 PUBLIC_PATHS = (OPENAPI_PATH, DOCS_PATH)
-_PAGE = (Path(__file__).parent / "static" / "docs.html").read_bytes()
+PAGE = (Path(__file__).parent / "static" / "docs.html").read_bytes()
 
 
 def _version() -> str:
@@ -35,7 +35,7 @@ def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
         return web.Response(body=body, content_type="application/json")
 
     async def docs_page(request: web.Request) -> web.Response:
-        return web.Response(body=_PAGE, content_type="text/html")
+        return web.Response(body=PAGE, content_type="text/html")
 
     app.router.add_get(OPENAPI_PATH, openapi_json)
     app.router.add_get(DOCS_PATH, docs_page)
