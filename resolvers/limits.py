@@ -48,7 +48,10 @@ async def update_limits(
     second (their key cache lives that long).
     """
     async with db.write() as conn:
-        tenant = (await conn.execute(select(tenants).where(tenants.c.id == tenant_id))).first()
+        # Locked: the overrides are merged into what is stored, so concurrent changes of
+        # different classes must queue (SQLite's write transaction already does).
+        tenant = (await conn.execute(select(tenants).where(tenants.c.id == tenant_id)
+                                     .with_for_update())).first()
         if tenant is None:
             raise NotFound("no tenant with that id")
         key_overrides, dialect = None, "native"
@@ -59,7 +62,8 @@ async def update_limits(
             tenant_overrides = overrides
         else:
             key = (await conn.execute(select(api_keys).where(
-                api_keys.c.id == key_id, api_keys.c.tenant_id == tenant_id))).first()
+                api_keys.c.id == key_id, api_keys.c.tenant_id == tenant_id)
+                .with_for_update())).first()
             if key is None:
                 raise NotFound("no API key with that id")
             overrides = _merge(key.rate_limits, changes)

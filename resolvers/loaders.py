@@ -34,10 +34,15 @@ async def load_by_ids(
     return [found.get(k) for k in keys]
 
 
-async def fetch_owned(conn: AsyncConnection, kind: str, tenant_id: str, row_id: str) -> Any:
-    """One row of this tenant's, or NOT_FOUND (the same for another tenant's row)."""
+async def fetch_owned(conn: AsyncConnection, kind: str, tenant_id: str, row_id: str, *,
+                      for_update: bool = False) -> Any:
+    """One row of this tenant's, or NOT_FOUND (the same for another tenant's row).
+    ``for_update``: locked until the transaction ends (PostgreSQL; SQLite's write
+    transaction already excludes other writers), for a write computed from the row."""
     table = TABLES[kind]
     stmt = select(table).where(table.c.id == row_id, table.c.tenant_id == tenant_id)
+    if for_update:
+        stmt = stmt.with_for_update()
     row = (await conn.execute(stmt)).first()
     if row is None:
         raise NotFound(f"no {kind} with that id")

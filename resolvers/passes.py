@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import checks, events, ids
+from . import checks, events, ids, merge
 from . import search as search_index
 from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
@@ -284,12 +284,21 @@ async def get_pass(
     return row
 
 
+PATCHES = (("metadata_patch", "meta", "metadataPatch"),
+           ("attributes_patch", "attributes", "attributesPatch"))
+
+
 async def update_pass(db: Database, tenant_id: str, pass_id: str, values: dict[str, Any]) -> Any:
+    """Change the fields given. ``metadata_patch`` / ``attributes_patch`` merge into the
+    stored objects (RFC 7396) under the row's lock, so concurrent patches all survive."""
     changes = _check_fields(values)
+    patches = merge.patches(values, PATCHES)
     async with db.write() as conn:
+        # Locked until commit: the checks below and the merges see the row as it is written.
         current = (
             await conn.execute(
                 select(passes).where(passes.c.id == pass_id, passes.c.tenant_id == tenant_id)
+                .with_for_update()
             )
         ).first()
         if current is None:
@@ -301,6 +310,9 @@ async def update_pass(db: Database, tenant_id: str, pass_id: str, values: dict[s
             ref = changes.get(field)
             if ref and not await _existing_ids(conn, table, tenant_id, {ref}):
                 raise BadInput(f"{label}: no {table.name[:-1]} {ref!r}", field=label)
+        for column, patch in patches.items():
+            changes[column] = merge.apply(current._mapping[column], patch,
+                                          "metadata" if column == "meta" else column)
         merged = {**current._mapping, **changes}
         if "type" in changes and "max_usages" not in changes and changes["type"] == "multi":
             merged["max_usages"] = current.max_usages

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
 
-from . import checks, events, ids
+from . import checks, events, ids, merge
 from .db import Database
 from .errors import BadInput, Conflict
 from .loaders import fetch_owned
@@ -99,9 +99,13 @@ async def get_template(db: Database, tenant_id: str, template_id: str) -> Any:
 async def update_template(
     db: Database, tenant_id: str, template_id: str, values: dict[str, Any]
 ) -> Any:
+    """``settings_patch`` merges into the stored settings (RFC 7396) under the row's lock."""
     changes = _check(values, creating=False)
+    patches = merge.patches(values, (("settings_patch", "settings", "settingsPatch"),))
     async with db.write() as conn:
-        current = await fetch_owned(conn, "template", tenant_id, template_id)
+        current = await fetch_owned(conn, "template", tenant_id, template_id, for_update=True)
+        if "settings" in patches:
+            changes["settings"] = merge.apply(current.settings, patches["settings"], "settings")
         _check_defaults({**current._mapping, **changes})
         changes["updated_at"] = utcnow()
         if template_visible_change(current._mapping, changes):  # a new version of its passes

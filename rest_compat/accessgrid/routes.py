@@ -6,12 +6,9 @@ objects; errors ``{"message": text}``. Features passgate does not offer (NFC har
 provisioning) answer 404 with a message rather than an unexplained not-found.
 """
 
-import copy
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-from aiohttp import web
 
 from ..engine import Answer, Call, Route
 from ..errors import RestError
@@ -23,8 +20,6 @@ from . import present as P
 # A request field kept in a group rather than a graph field of its own: ``attributes.x`` (a
 # card's attributes), ``settings.x`` / ``support_settings.x``… (a template's settings).
 ATTR = "attributes."
-# Where a precheck leaves what it read for the variables mapper (a PATCH merges into it).
-CURRENT: web.RequestKey[dict[str, Any]] = web.RequestKey("accessgrid.current", dict)
 
 SIG = F("sig_payload", description='what a bodiless request signs: {"id": "<resource id>"} '
         "(AccessGrid's SDKs send it; the gateway checks it)")
@@ -128,26 +123,10 @@ LIST_WEBHOOKS = spec(*PAGE[:1], F("per_page", "int", minimum=1, maximum=100,
                                   description="1 to 100 (default 100)"), SIG, strict=False)
 
 
-# --- running a second operation (a read before a merge) ------------------------------
-
-
-async def _run(call: Call, operation: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """Run one of this dialect's operations with the request's own context (the engine's
-    runner), for a precheck that must read before the route's operation writes."""
-    if call.run is None:
-        raise RuntimeError("an accessgrid precheck ran without the engine's runner")
-    return await call.run(operation, variables)
-
-
-def _merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``changes`` over ``current``; a null removes the key."""
-    out = dict(current)
-    for key, value in changes.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = value
-    return out
+def _no_nulls(value: dict[str, Any]) -> dict[str, Any]:
+    """A new object from a merge patch: nulls (removals) have nothing to remove."""
+    return {k: _no_nulls(v) if isinstance(v, dict) else v
+            for k, v in value.items() if v is not None}
 
 
 # --- key cards ---------------------------------------------------------------------
@@ -178,21 +157,15 @@ def _issue(call: Call) -> dict[str, Any]:
     return {"input": values}
 
 
-async def _read_card_attributes(call: Call) -> None:
-    """A PATCH changes some attributes and keeps the rest: read them first."""
-    card_id = _card_id(call)
+def _update(call: Call) -> dict[str, Any]:
+    """The attributes sent travel as a merge patch (null removes one): the update applies
+    it under the row's lock, so concurrent PATCHes of different fields both hold."""
     if not call.body:
         raise RestError.bad("nothing to change: send at least one field")
-    if any(k.startswith(ATTR) for k in call.body):
-        data = await _run(call, "AgCardAttributes", {"id": card_id})
-        call.request[CURRENT] = data["pass"]["attributes"] or {}
-
-
-def _update(call: Call) -> dict[str, Any]:
     plain, attrs = _split(call.body)
     values: dict[str, Any] = {"id": _card_id(call), **plain}
     if attrs:
-        values["attributes"] = _merge(call.request.get(CURRENT) or {}, attrs)
+        values["attributesPatch"] = attrs
     return {"input": values}
 
 
@@ -234,50 +207,40 @@ def _kind(use_case: str | None) -> str:
     return "HOTEL_KEY" if use_case and "hotel" in use_case.lower() else "ACCESS_BADGE"
 
 
-def _template_values(values: dict[str, Any], current: dict[str, Any]
-                     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Graph fields, and the settings object (None when no setting changes)."""
+def _template_values(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Graph fields, and the settings sent as a merge patch (``group.key`` nests)."""
     plain: dict[str, Any] = {}
-    settings = copy.deepcopy(current)
-    changed = False
+    patch: dict[str, Any] = {}
     for target, value in values.items():
         group, dot, key = target.partition(".")
         if not dot:
             plain[target] = value
-            continue
-        changed = True
-        if group == "settings":
-            settings = _merge(settings, {key: value})
+        elif group == "settings":
+            patch[key] = value
         else:
-            settings[group] = _merge(settings.get(group) or {}, {key: value})
-    return plain, settings if changed else None
+            patch.setdefault(group, {})[key] = value
+    return plain, patch
 
 
 def _create_template(call: Call) -> dict[str, Any]:
-    plain, settings = _template_values(call.body, {})
-    settings = settings or {}
+    plain, patch = _template_values(call.body)
+    settings = _no_nulls(patch)
     # Keys open doors many times over: the template's passes are multi-use by default.
     return {"input": {**plain, "kind": _kind(settings.get("use_case")), "defaultType": "MULTI",
                       "settings": settings}}
 
 
-async def _read_template_settings(call: Call) -> None:
-    """A PUT changes some settings and keeps the rest: read them first."""
-    template_id = _template_id(call)
+def _update_template(call: Call) -> dict[str, Any]:
+    """Only the fields sent change: the settings travel as a merge patch the update applies
+    under the row's lock."""
     if not call.body:
         raise RestError.bad("nothing to change: send at least one field")
-    if any("." in k for k in call.body):
-        data = await _run(call, "AgTemplateSettings", {"id": template_id})
-        call.request[CURRENT] = data["template"]["settings"] or {}
-
-
-def _update_template(call: Call) -> dict[str, Any]:
-    plain, settings = _template_values(call.body, call.request.get(CURRENT) or {})
+    plain, patch = _template_values(call.body)
     values: dict[str, Any] = {"id": _template_id(call), **plain}
-    if settings is not None:
-        values["settings"] = settings
+    if patch:
+        values["settingsPatch"] = patch
         if "settings.use_case" in call.body:
-            values["kind"] = _kind(settings.get("use_case"))
+            values["kind"] = _kind(patch.get("use_case"))
     return {"input": values}
 
 
@@ -368,7 +331,7 @@ ROUTES: list[Route] = [
           response=CARD, tag="Key cards"),
     Route("PATCH", f"{K}/{{id}}", "AgUpdateCard", "passes:write", "write",
           "Update a key card's details", _update, _card_answer("updatePass"), body=UPDATE,
-          response=CARD, tag="Key cards", precheck=_read_card_attributes,
+          response=CARD, tag="Key cards",
           description="Attributes not sent are kept; a null removes one."),
     *(Route("POST", f"{K}/{{id}}/{action}", f"Ag{op}Card", "passes:write", "write", summary,
             _card, _card_answer(field), query=BODILESS, response=CARD, tag="Key cards")
@@ -386,7 +349,7 @@ ROUTES: list[Route] = [
     Route("PUT", f"{T}/{{id}}", "AgUpdateTemplate", "templates:write", "write",
           "Update a card template", _update_template,
           lambda d, c: P.template(d["updateTemplate"]["template"]), body=UPDATE_TEMPLATE,
-          response=TEMPLATE, tag="Card templates", precheck=_read_template_settings,
+          response=TEMPLATE, tag="Card templates",
           description="Only the fields sent change; a null removes a setting."),
     Route("DELETE", f"{T}/{{id}}", "AgDeleteTemplate", "templates:write", "write",
           "Delete a card template no key card uses", _template, _nothing, status=204,

@@ -2,8 +2,8 @@
 specs/walletcrew.md). How each object maps onto the graph is in docs/compat/walletcrew.md.
 
 Lookups the graph cannot chain in one operation (a pass type's template by name, a pass by
-its identifiers, the current values a PATCH merges into) run first in a ``precheck`` through
-``call.run``; the route's own operation then does the work.
+its identifiers) run first in a ``precheck`` through ``call.run``; the route's own operation
+then does the work. A PATCH's merge is never done here: it travels as a merge patch.
 """
 
 import re
@@ -77,20 +77,6 @@ def _metadata(value: dict[str, Any]) -> dict[str, Any]:
         raise RestError.bad("metadata.identifiers is reserved: passgate keeps the pass's "
                             "identifiers there; send them as identifiers", "metadata")
     return value
-
-
-def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """RFC 7396: keys given replace, null removes, objects merge recursively."""
-    out = dict(target)
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict):
-            current = out.get(key)
-            out[key] = merge_patch(current if isinstance(current, dict) else {}, value)
-        else:
-            out[key] = value
-    return out
 
 
 async def _template_id(call: Call, name: str) -> str | None:
@@ -328,29 +314,37 @@ async def _locate(call: Call) -> dict[str, Any]:
 
 
 async def _prepare_patch(call: Call) -> Answer | None:
+    """The pass is found first (by path or identifiers); the merge itself travels as patches
+    the update applies under the row's lock, so concurrent PATCHes never lose a change."""
     if not call.body:
         raise RestError.bad("nothing to change: send identifiers, metadata or "
                             "additionalData")
     current = await _locate(call)
-    identifiers, metadata = P.split_metadata(current["metadata"])
-    attributes = current["attributes"] or {}
     body = call.body
-    # As RFC 7396 reads the whole pass: an object merges, null empties it.
+    changes: dict[str, Any] = {"id": raw_id(current["id"])}
+    # As RFC 7396 reads the whole pass: an object merges, null empties it. Identifiers are
+    # kept under metadata.identifiers, so one patch carries both.
+    meta_patch: dict[str, Any] = {}
     if "metadata" in body:
         patch = body["metadata"]
-        metadata = merge_patch(metadata, _metadata(patch)) if patch is not None else {}
+        if patch is not None:
+            meta_patch.update(_metadata(patch))
+        else:
+            # Emptied: the keys there now go (a key another PATCH adds meanwhile stays, as
+            # if that PATCH came after this one).
+            meta_patch.update(dict.fromkeys(P.split_metadata(current["metadata"])[1]))
     if "identifiers" in body:
         patch = body["identifiers"]
-        identifiers = (merge_patch(identifiers, _identifiers(patch, patch=True))
-                       if patch is not None else {})
+        meta_patch[P.IDENTIFIERS] = (_identifiers(patch, patch=True) if patch is not None
+                                     else None)
+    if meta_patch:
+        changes["metadataPatch"] = meta_patch
     if "attributes" in body:
         patch = body["attributes"]
-        attributes = merge_patch(attributes, patch) if patch is not None else {}
-    changes: dict[str, Any] = {"id": raw_id(current["id"])}
-    if "metadata" in body or "identifiers" in body:
-        changes["metadata"] = {**metadata, P.IDENTIFIERS: identifiers}
-    if "attributes" in body:
-        changes["attributes"] = attributes
+        if patch is not None:
+            changes["attributesPatch"] = patch
+        else:
+            changes["attributes"] = {}
     call.found["input"] = changes
     return None
 

@@ -9,6 +9,10 @@ from schema.scalars import JSON
 
 from .types import PassStatus, PassType
 
+MERGE_PATCH = ("A JSON merge patch (RFC 7396) applied to the stored object in the update's "
+               "own transaction: keys given replace, null removes, objects merge. Concurrent "
+               "patches of different keys all survive.")
+
 
 @strawberry.input
 class CustomFieldInput:
@@ -60,6 +64,8 @@ class UpdatePassInput:
     custom_fields: list[CustomFieldInput] | None = UNSET
     metadata: JSON | None = UNSET
     attributes: JSON | None = UNSET
+    metadata_patch: JSON | None = strawberry.field(default=UNSET, description=MERGE_PATCH)
+    attributes_patch: JSON | None = strawberry.field(default=UNSET, description=MERGE_PATCH)
 
 
 @strawberry.input

@@ -7,6 +7,7 @@ from strawberry import UNSET
 
 from schema.scalars import JSON
 
+from ..passes.inputs import MERGE_PATCH
 from ..passes.types import PassType
 from .types import BarcodeFormat, TemplateKind
 
@@ -60,6 +61,7 @@ class UpdateTemplateInput:
     google_issuer_id: str | None = UNSET
     settings: JSON | None = strawberry.field(
         default=UNSET, description="Replaces the whole settings object; null clears it.")
+    settings_patch: JSON | None = strawberry.field(default=UNSET, description=MERGE_PATCH)
 
 
 @strawberry.input
