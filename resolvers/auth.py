@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import ids, secretbox
 from .db import Database
-from .errors import BadInput, Forbidden, NotFound
+from .errors import BadInput, Conflict, Forbidden, NotFound
 from .limits import effective_limits
 from .models import api_keys, tenants
 from .scopes import check_plan, parse_scopes
@@ -90,12 +91,15 @@ async def create_key(
     scopes: str | list[str] = "all",
     dialect: str = "native",
     server_secret: bytes | None = None,
+    caller_key_id: str | None = None,
 ) -> MintedKey:
     """Mint a key. The raw key is returned once; only its SHA-256 is kept.
 
     An ``accessgrid`` credential is an account id plus a secret that signs requests; the
     server must read that secret back to check signatures, so it is also kept sealed with a
     key derived from ``server_secret`` (never in plain text).
+
+    ``caller_key_id``: the key asking (None for the operator's CLI); a rotated one is refused.
     """
     if dialect not in DIALECTS:
         raise BadInput(f"unknown dialect {dialect!r}; dialects: {', '.join(DIALECTS)}",
@@ -128,8 +132,22 @@ async def create_key(
         exists = await conn.scalar(select(tenants.c.id).where(tenants.c.id == tenant_id))
         if exists is None:
             raise NotFound(f"no tenant {tenant_id!r}")
+        await _require_lasting(conn, caller_key_id, "create API keys")
         await conn.execute(insert(api_keys).values(**row))
     return MintedKey(row["id"], raw, row["prefix"], scope_list, dialect, name, account_id)
+
+
+async def _require_lasting(conn: AsyncConnection, caller_key_id: str | None, action: str
+                           ) -> None:
+    """A key in its grace period keeps its usual calls but cannot mint keys: a leaked one
+    could otherwise outlive its rotation through a key of its own. Read in the minting
+    transaction, so no key cache (nor another process) can let a rotated key through."""
+    if caller_key_id is None:
+        return
+    stops = await conn.scalar(select(api_keys.c.expires_at).where(api_keys.c.id == caller_key_id))
+    if stops is not None:
+        raise Forbidden(f"this API key was rotated and stops working at {stops.isoformat()}; "
+                        f"it cannot {action}: use the key that replaced it")
 
 
 async def list_keys(db: Database, tenant_id: str) -> list[dict[str, Any]]:
@@ -160,10 +178,15 @@ MAX_GRACE_SECONDS = 30 * 24 * 3600
 
 
 async def rotate_key(
-    db: Database, tenant_id: str, key_id: str, grace_seconds: int = 0
+    db: Database, tenant_id: str, key_id: str, grace_seconds: int = 0, *,
+    caller_key_id: str | None = None,
 ) -> tuple[MintedKey, Any]:
     """A new secret for the key's integration: same name, scopes, dialect and limits. The old
     secret keeps working for ``grace_seconds`` (0: it stops now), then expires.
+
+    A key is rotated once: rotating it again (from its grace period, or twice at once) is a
+    CONFLICT, so a leaked key never begets more than the one replacement. The row is locked
+    while this decides.
 
     Returns the new key and when the old one stops.
     """
@@ -172,12 +195,17 @@ async def rotate_key(
                        field="graceSeconds")
     now = utcnow()
     async with db.write() as conn:
+        await _require_lasting(conn, caller_key_id, "rotate keys")
         old = (await conn.execute(select(api_keys).where(
-            api_keys.c.id == key_id, api_keys.c.tenant_id == tenant_id))).first()
+            api_keys.c.id == key_id, api_keys.c.tenant_id == tenant_id).with_for_update())
+        ).first()
         if old is None or old.revoked_at is not None or (
             old.expires_at is not None and old.expires_at <= now
         ):
             raise NotFound("no active API key with that id")
+        if old.expires_at is not None:
+            raise Conflict(f"API key {key_id} was already rotated and stops working at "
+                           f"{old.expires_at.isoformat()}; rotate the key that replaced it")
         if old.dialect == ACCESSGRID:
             raise BadInput("an AccessGrid credential is rotated by creating a new one "
                            "(a new account id and secret) and revoking the old one")
@@ -189,11 +217,8 @@ async def rotate_key(
             rate_limits=old.rate_limits, created_at=now,
         ))
         stops = now + timedelta(seconds=grace_seconds)
-        if old.expires_at is None or stops < old.expires_at:
-            await conn.execute(update(api_keys).where(api_keys.c.id == key_id)
-                               .values(expires_at=stops))
-        else:
-            stops = old.expires_at
+        await conn.execute(update(api_keys).where(api_keys.c.id == key_id)
+                           .values(expires_at=stops))
     return MintedKey(new_id, raw, raw[:8], list(old.scopes), old.dialect, old.name), stops
 
 

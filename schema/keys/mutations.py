@@ -55,6 +55,7 @@ class KeyMutations:
         minted = await auth.create_key(
             info.context.db, principal.tenant_id, name=input.name, scopes=input.scopes,
             dialect=input.dialect, server_secret=info.context.app.secret_key,
+            caller_key_id=principal.key_id,
         )
         return CreateApiKeyPayload(
             key=ApiKeyInfo(id=minted.id, name=minted.name, prefix=minted.prefix,
@@ -70,7 +71,8 @@ class KeyMutations:
         if key_id != principal.key_id:
             principal.require("admin")
         minted, stops = await auth.rotate_key(
-            info.context.db, principal.tenant_id, key_id, input.grace_seconds
+            info.context.db, principal.tenant_id, key_id, input.grace_seconds,
+            caller_key_id=principal.key_id,
         )
         return RotateApiKeyPayload(
             key=ApiKeyInfo(id=minted.id, name=minted.name, prefix=minted.prefix,
