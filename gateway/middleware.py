@@ -114,6 +114,12 @@ async def _authenticate_account(request: web.Request, handler: Handler, account:
         return error_response(request, 401, "UNAUTHENTICATED",
                               "invalid X-PAYLOAD-SIG: sign base64(payload) with HMAC-SHA256 "
                               "and the account's secret key")
+    unbound = signature_check.binding_problem(
+        request.method, request.path, request.query_string, request.match_info.get("id"),
+        payload, from_body=payload is body and bool(body))
+    if unbound is not None:
+        return error_response(request, 401, "UNAUTHENTICATED",
+                              f"X-PAYLOAD-SIG is valid but not for this request: {unbound}")
     request[PRINCIPAL] = principal
     return await handler(request)
 
