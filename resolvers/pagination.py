@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from .db import Database
@@ -119,7 +119,13 @@ async def paginate(
         stmt = stmt.where(id_col < w.after_id)
     if w.before_id is not None:
         stmt = stmt.where(id_col > w.before_id)
-    stmt = stmt.order_by(id_col.asc() if w.backwards else id_col.desc()).limit(w.size + 1)
+    if w.size == 0:
+        # ``first: 0 { totalCount }``: only whether a row exists, in any order, so the
+        # database may use whichever index finds one soonest.
+        stmt = stmt.order_by(None).with_only_columns(
+            literal_column("1"), maintain_column_froms=True).limit(1)
+    else:
+        stmt = stmt.order_by(id_col.asc() if w.backwards else id_col.desc()).limit(w.size + 1)
     if w.offset:
         stmt = stmt.offset(w.offset)
     async with db.read() as conn:
