@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from resolvers import ids
+from resolvers.public import pass_id_by_token
 from resolvers.timeutil import utcnow
 from resolvers.wallet import apple, passkit
 from resolvers.wallet.settings import WalletNotConfigured
@@ -54,9 +55,10 @@ async def public_pkpass(request: web.Request) -> web.Response:
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
     token = request.query.get("token", "")
-    if not token or not ids.check_public_token(state.secret_key, code, token):
+    pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
+    if pass_id is None:
         raise web.HTTPNotFound(text="No such pass.")
-    loaded = await apple.load(state.db, code=code)
+    loaded = await apple.load(state.db, pass_id=pass_id)
     if loaded is None or loaded[0].state == "deleted":
         raise web.HTTPNotFound(text="No such pass.")
     try:

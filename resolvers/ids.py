@@ -3,8 +3,11 @@
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
+
+from .errors import BadInput
 
 # Crockford base32 in lowercase: sorts in the same order as the values it encodes.
 _B32 = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -54,6 +57,27 @@ def normalise_code(code: str) -> str:
     return code.strip().upper()
 
 
+MAX_CODE_LEN = 64
+# What every barcode format passgate draws can carry and a URL path holds unescaped: the
+# unreserved characters of RFC 3986 (QR, PDF417, Aztec and Code 128 all encode ASCII).
+_CODE = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def check_code(value: object, field: str = "code") -> str:
+    """A code given by the client (an import, a printed ticket): normalised, or BadInput."""
+    if not isinstance(value, str):
+        raise BadInput(f"{field} must be a string", field=field)
+    code = normalise_code(value)
+    if not code:
+        raise BadInput(f"{field} must not be empty", field=field)
+    if len(code) > MAX_CODE_LEN:
+        raise BadInput(f"{field} is longer than {MAX_CODE_LEN} characters", field=field)
+    if not _CODE.match(code):
+        raise BadInput(f"{field} {value!r} has characters a barcode or a URL cannot carry "
+                       "as is: use letters, digits and . _ ~ -", field=field)
+    return code
+
+
 def new_api_key(prefix: str = API_KEY_PREFIX) -> str:
     return prefix + "".join(secrets.choice(_B62) for _ in range(API_KEY_RANDOM_LEN))
 
@@ -67,12 +91,24 @@ def hash_api_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def public_token(secret: bytes, code: str) -> str:
-    """HMAC of a pass code: proves a public URL was issued by us without storing it."""
-    mac = hmac.new(secret, b"pass:" + code.encode(), hashlib.sha256).digest()
+def public_token(secret: bytes, code: str, tenant_id: str | None = None) -> str:
+    """HMAC of a pass code: proves a public URL was issued by us without storing it. A code
+    the client gave is unique only in its tenant, so its token names the tenant too."""
+    message = b"pass:" + code.encode()
+    if tenant_id is not None:
+        message = b"pass:" + tenant_id.encode() + b":" + code.encode()
+    mac = hmac.new(secret, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:16]).rstrip(b"=").decode()
 
 
-def check_public_token(secret: bytes, code: str, token: str) -> bool:
+def check_public_token(secret: bytes, code: str, token: str, tenant_id: str | None = None
+                       ) -> bool:
     """A token with non-ASCII characters is simply wrong (``compare_digest`` would raise)."""
-    return token.isascii() and hmac.compare_digest(public_token(secret, code), token)
+    return token.isascii() and hmac.compare_digest(public_token(secret, code, tenant_id),
+                                                   token)
+
+
+def pass_token(secret: bytes, row: object) -> str:
+    """The public-page token of a pass row: tenant-bound unless passgate minted the code."""
+    minted = getattr(row, "code_minted", True)
+    return public_token(secret, row.code, None if minted else row.tenant_id)  # type: ignore[attr-defined]

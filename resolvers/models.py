@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -131,11 +132,15 @@ class Pass(SQLModel, table=True):
         Index("ix_passes_tenant_created", "tenant_id", "created_at"),
         Index("ix_passes_tenant_id", "tenant_id", "id"),
         Index("ix_passes_tenant_state", "tenant_id", "state"),
+        # Codes are unique per tenant. Code first: this one index serves the validation hot
+        # path (code and tenant) and the public page, which knows only the code.
+        UniqueConstraint("code", "tenant_id", name="uq_passes_tenant_code"),
+        UniqueConstraint("tenant_id", "external_id", name="uq_passes_tenant_external_id"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
     tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
-    code: str = Field(max_length=64, unique=True)
+    code: str = Field(max_length=64)
     type: str = Field(max_length=10)
     name: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000)
@@ -162,6 +167,11 @@ class Pass(SQLModel, table=True):
     # When what the holder sees in a wallet last changed (the PassKit update tag and
     # Last-Modified); None means "since created_at".
     wallet_updated_at: datetime | None = None
+    # The id the pass had at its former vendor (imports, or a client that sets it).
+    external_id: str | None = Field(default=None, max_length=200)
+    # True when passgate minted the code (80 random bits, so its public page needs no token);
+    # false for a code given by the client, which may be short and guessable.
+    code_minted: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Scan(SQLModel, table=True):

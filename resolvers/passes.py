@@ -117,7 +117,33 @@ def _check_fields(values: dict[str, Any]) -> dict[str, Any]:
     for field in ("customer_id", "template_id"):
         if field in values:
             out[field] = values[field]
+    # Only on create: what an import keeps (a given code, the vendor's id, use count, state).
+    if values.get("code") is not None:
+        out["code"] = ids.check_code(values["code"])
+    if "external_id" in values:
+        out["external_id"] = check_external_id(values["external_id"])
+    if values.get("usages_count") is not None:
+        count = values["usages_count"]
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**9:
+            raise BadInput("usagesCount must be an integer from 0", field="usagesCount")
+        out["usages_count"] = count
+    if values.get("state") is not None:
+        out["state"] = checks.choice(values["state"], "state", STATES)
     return out
+
+
+def check_external_id(value: Any) -> str | None:
+    """The vendor's id of a pass: any printable text but ours (``pass_…`` names our ids)."""
+    external_id = checks.text(value, "externalId", 200)
+    if external_id is None:
+        return None
+    if any(ch.isspace() or not ch.isprintable() for ch in external_id) or "/" in external_id:
+        raise BadInput("externalId must not contain spaces, control characters or /",
+                       field="externalId")
+    if external_id.startswith(ids.PREFIXES["pass"] + "_"):
+        raise BadInput("externalId must not start with pass_ (passgate's own ids do)",
+                       field="externalId")
+    return external_id
 
 
 def _check_consistency(row: dict[str, Any]) -> None:
@@ -129,6 +155,10 @@ def _check_consistency(row: dict[str, Any]) -> None:
     start, end = row.get("valid_from"), row.get("valid_until")
     if start is not None and end is not None and end <= start:
         raise BadInput("validUntil must be later than validFrom", field="validUntil")
+    count = row.get("usages_count") or 0
+    if row.get("max_usages") is not None and count > row["max_usages"]:
+        raise BadInput(f"usagesCount {count} is more than maxUsages {row['max_usages']}",
+                       field="usagesCount")
 
 
 async def _existing_ids(
@@ -155,6 +185,31 @@ async def create_passes(
 ) -> list[Any]:
     """Create passes all-or-nothing. In bulk, an error names the item: ``passes[3].name``.
     The tenant's plan caps how many passes that are not deleted it may keep."""
+    created, _ = await import_passes(db, tenant_id, items, bulk=bulk, plan=plan)
+    return created
+
+
+@dataclass(slots=True)
+class Skipped:
+    """An item left out because its code or external id is already this tenant's."""
+
+    index: int
+    code: str | None
+    external_id: str | None
+    pass_id: str
+
+
+async def import_passes(
+    db: Database,
+    tenant_id: str,
+    items: list[dict[str, Any]],
+    *,
+    bulk: bool = True,
+    plan: str,
+    skip_existing: bool = False,
+) -> tuple[list[Any], list[Skipped]]:
+    """``create_passes``, and with ``skip_existing`` the items whose code or external id the
+    tenant already has are skipped instead of refused (so an import can be run again)."""
     if bulk and not 1 <= len(items) <= MAX_BULK:
         raise BadInput(f"passes must hold 1 to {MAX_BULK} items", field="passes")
     now = utcnow()
@@ -164,26 +219,95 @@ async def create_passes(
             checked.append(_check_fields(item))
         except DomainError as e:
             raise itemised(e, i) if bulk else e from None
-    async with db.write() as conn:
-        tpls = await _existing_ids(
-            conn, templates, tenant_id, {c["template_id"] for c in checked if c.get("template_id")}
-        )
-        custs = await _existing_ids(
-            conn, customers, tenant_id, {c["customer_id"] for c in checked if c.get("customer_id")}
-        )
-        rows = []
-        for i, (item, fields) in enumerate(zip(items, checked, strict=True)):
-            try:
-                rows.append(_new_pass_row(tenant_id, item, fields, tpls, custs, now))
-            except DomainError as e:
-                raise itemised(e, i) if bulk else e from None
-        await _check_pass_quota(db, conn, tenant_id, plan, len(rows))
-        result = await conn.execute(
-            insert(passes).returning(passes, sort_by_parameter_order=True), rows
-        )
-        created = list(result)
-        await events.emit_many(conn, db, tenant_id, "pass.created", [{"pass_": r} for r in created])
-        return created
+    _refuse_repeats(checked, bulk)
+    try:
+        async with db.write() as conn:
+            tpls = await _existing_ids(
+                conn, templates, tenant_id,
+                {c["template_id"] for c in checked if c.get("template_id")}
+            )
+            custs = await _existing_ids(
+                conn, customers, tenant_id,
+                {c["customer_id"] for c in checked if c.get("customer_id")}
+            )
+            rows = []
+            for i, (item, fields) in enumerate(zip(items, checked, strict=True)):
+                try:
+                    rows.append(_new_pass_row(tenant_id, item, fields, tpls, custs, now))
+                except DomainError as e:
+                    raise itemised(e, i) if bulk else e from None
+            rows, skipped = await _leave_out_existing(conn, tenant_id, rows, skip_existing,
+                                                      bulk)
+            kept = sum(1 for r in rows if r["state"] != "deleted")
+            await _check_pass_quota(db, conn, tenant_id, plan, kept)
+            if not rows:
+                return [], skipped
+            result = await conn.execute(
+                insert(passes).returning(passes, sort_by_parameter_order=True), rows
+            )
+            created = list(result)
+            await events.emit_many(conn, db, tenant_id, "pass.created",
+                                   [{"pass_": r} for r in created])
+            return created, skipped
+    except IntegrityError:
+        # Another request took one of the given codes or external ids since we looked.
+        raise Conflict("a code or externalId in this request was taken meanwhile; "
+                       "send it again") from None
+
+
+def _refuse_repeats(checked: list[dict[str, Any]], bulk: bool) -> None:
+    """Two items of one request with one code (or external id) cannot both be kept."""
+    for field, label in (("code", "code"), ("external_id", "externalId")):
+        seen: dict[str, int] = {}
+        for i, fields in enumerate(checked):
+            value = fields.get(field)
+            if value is None:
+                continue
+            if value in seen:
+                error = Conflict(f"{label} {value!r} is given twice in this request "
+                                 f"(passes[{seen[value]}] and passes[{i}])", field=label)
+                raise itemised(error, i) if bulk else error
+            seen[value] = i
+
+
+async def _leave_out_existing(
+    conn: AsyncConnection, tenant_id: str, rows: list[dict[str, Any]], skip: bool, bulk: bool
+) -> tuple[list[dict[str, Any]], list[Skipped]]:
+    """One query for the given codes and external ids the tenant already has: refused (409)
+    or, for a re-run import, skipped. Minted codes need no look (80 random bits)."""
+    codes = {r["code"] for r in rows if not r["code_minted"]}
+    externals = {r["external_id"] for r in rows if r["external_id"] is not None}
+    if not codes and not externals:
+        return rows, []
+    clauses = []
+    if codes:
+        clauses.append(passes.c.code.in_(codes))
+    if externals:
+        clauses.append(passes.c.external_id.in_(externals))
+    found = (await conn.execute(
+        select(passes.c.id, passes.c.code, passes.c.external_id)
+        .where(passes.c.tenant_id == tenant_id, or_(*clauses))
+    )).all()
+    if not found:
+        return rows, []
+    by_code = {f.code: f.id for f in found}
+    by_external = {f.external_id: f.id for f in found if f.external_id is not None}
+    kept, skipped = [], []
+    for i, row in enumerate(rows):
+        code_owner = None if row["code_minted"] else by_code.get(row["code"])
+        external_owner = by_external.get(row["external_id"]) if row["external_id"] else None
+        owner = code_owner or external_owner
+        if owner is None:
+            kept.append(row)
+        elif skip:
+            skipped.append(Skipped(i, None if row["code_minted"] else row["code"],
+                                   row["external_id"], owner))
+        else:
+            label, value = (("code", row["code"]) if code_owner
+                            else ("externalId", row["external_id"]))
+            error = Conflict(f"{label} {value!r} is already taken by pass {owner}", field=label)
+            raise itemised(error, i) if bulk else error
+    return kept, skipped
 
 
 async def _check_pass_quota(
@@ -252,9 +376,11 @@ def _new_pass_row(
     row.update(
         id=ids.new_id("pass"),
         tenant_id=tenant_id,
-        code=ids.new_pass_code(),
-        usages_count=0,
-        state="active",
+        code=fields.get("code") or ids.new_pass_code(),
+        code_minted="code" not in fields,
+        external_id=fields.get("external_id"),
+        usages_count=fields.get("usages_count", 0),
+        state=fields.get("state", "active"),
         created_at=now,
         updated_at=now,
         custom_fields=row.get("custom_fields") or [],
@@ -268,19 +394,22 @@ def _new_pass_row(
 
 
 async def get_pass(
-    db: Database, tenant_id: str, *, pass_id: str | None = None, code: str | None = None
+    db: Database, tenant_id: str, *, pass_id: str | None = None, code: str | None = None,
+    external_id: str | None = None,
 ) -> Any:
     stmt = select(passes).where(passes.c.tenant_id == tenant_id)
     if pass_id is not None:
-        stmt = stmt.where(passes.c.id == pass_id)
+        stmt, what = stmt.where(passes.c.id == pass_id), "id"
     elif code is not None:
-        stmt = stmt.where(passes.c.code == ids.normalise_code(code))
+        stmt, what = stmt.where(passes.c.code == ids.normalise_code(code)), "code"
+    elif external_id is not None:
+        stmt, what = stmt.where(passes.c.external_id == external_id), "external id"
     else:
-        raise BadInput("give either id or code")
+        raise BadInput("give either id, code or externalId")
     async with db.read() as conn:
         row = (await conn.execute(stmt)).first()
     if row is None:
-        raise NotFound("no pass with that " + ("id" if pass_id is not None else "code"))
+        raise NotFound(f"no pass with that {what}")
     return row
 
 
@@ -409,9 +538,11 @@ async def list_passes(
     customer_id: str | None = None,
     metadata: dict[str, Any] | None = None,
     search: str | None = None,
+    include_deleted: bool = False,
 ) -> Page:
-    """Deleted passes are listed only when asked for with ``status: DELETED``."""
-    stmt = _passes_query(tenant_id, status)
+    """Deleted passes are listed only when asked for with ``status: DELETED`` (or, with
+    every other pass, ``include_deleted``)."""
+    stmt = _passes_query(tenant_id, status, include_deleted)
     if template_id is not None:
         stmt = stmt.where(passes.c.template_id == template_id)
     if customer_id is not None:
@@ -427,17 +558,19 @@ async def list_passes(
                         passes.c.holder_email.ilike(like))
         stmt = stmt.where(or_(found, passes.c.code == ids.normalise_code(q)))
     page = await paginate(db, stmt, passes.c.id, args)
-    states = search_index.counted_states(status)
+    states = (STATES if include_deleted and status is None
+              else search_index.counted_states(status))
     if states and not (template_id or customer_id or metadata or q):
         page.count_stmt = search_index.count_stmt(tenant_id, states)
     return page
 
 
-def _passes_query(tenant_id: str, status: str | None) -> Select[Any]:
+def _passes_query(tenant_id: str, status: str | None, include_deleted: bool = False
+                  ) -> Select[Any]:
     stmt = select(passes).where(passes.c.tenant_id == tenant_id)
     if status is not None:
         return stmt.where(_status_clause(status, utcnow()))
-    return stmt.where(passes.c.state != "deleted")
+    return stmt if include_deleted else stmt.where(passes.c.state != "deleted")
 
 
 PARENTS = {"template": passes.c.template_id, "customer": passes.c.customer_id}

@@ -13,9 +13,10 @@ from .timeutil import utcnow
 
 async def public_pass(db: Database, secret: bytes, code: str, token: str) -> dict[str, Any] | None:
     """The public view of a pass, or None when the code is unknown or the token is wrong
-    (the two are indistinguishable to the caller)."""
+    (the two are indistinguishable to the caller). Codes are unique per tenant, so several
+    tenants may hold one code: the token (tenant-bound for a code the client gave) picks."""
     code = ids.normalise_code(code)
-    if not token or not ids.check_public_token(secret, code, token):
+    if not token:
         return None
     stmt = (
         select(passes, templates.c.name.label("template_name"),
@@ -23,9 +24,13 @@ async def public_pass(db: Database, secret: bytes, code: str, token: str) -> dic
                templates.c.barcode_format)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
         .where(passes.c.code == code)
+        .limit(50)
     )
     async with db.read() as conn:
-        row = (await conn.execute(stmt)).first()
+        rows = (await conn.execute(stmt)).all()
+    row = next((r for r in rows if ids.check_public_token(secret, code, token, None
+                                                          if r.code_minted else r.tenant_id)),
+               None)
     if row is None or row.state == "deleted":
         return None
     return {
@@ -41,3 +46,17 @@ async def public_pass(db: Database, secret: bytes, code: str, token: str) -> dic
         "background_color": row.background_color or "#1f2937",
         "foreground_color": row.foreground_color or "#ffffff",
     }
+
+
+async def pass_id_by_token(db: Database, secret: bytes, code: str, token: str) -> str | None:
+    """The id of the pass a public URL (``/p/{code}…?token=``) names, or None. Codes are
+    unique per tenant, so the token (tenant-bound for a code the client gave) picks."""
+    code = ids.normalise_code(code)
+    if not token:
+        return None
+    stmt = (select(passes.c.id, passes.c.tenant_id, passes.c.code_minted)
+            .where(passes.c.code == code).limit(50))
+    async with db.read() as conn:
+        rows = (await conn.execute(stmt)).all()
+    return next((r.id for r in rows if ids.check_public_token(
+        secret, code, token, None if r.code_minted else r.tenant_id)), None)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy import JSON, Boolean, DateTime, Table
 
 # SQLAlchemy's storage format for DateTime on SQLite; strings compare in time order.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -32,6 +32,8 @@ class RowReader:
                 converters.append(_datetime)
             elif isinstance(column.type, JSON):
                 converters.append(_json)
+            elif isinstance(column.type, Boolean):
+                converters.append(bool)
             else:
                 converters.append(None)
         self.converters = converters

@@ -7,8 +7,8 @@ Where two dialects share a method and path (``POST /api/v1/passes``), the callin
 dialect picks the route.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from schema.client_text import BadText, json_document
 from .errors import RestError, status_for
 from .fields import Spec
 from .operations import load_operations
+from .present import raw_id
 
 ContextFactory = Callable[[web.Request], Any]
 PrincipalOf = Callable[[web.Request], Any]
@@ -78,6 +79,16 @@ class Route:
     # A route a mapper can answer without running an operation (AccessGrid's out-of-scope
     # features); returning None runs the operation as usual.
     precheck: Callable[[Call], Awaitable[Answer | None]] | None = None
+    # The path parameter that names a pass. A value that is not one of our ids is looked up
+    # as the pass's former vendor id (``Dialect.pass_lookup``) and replaced by ours when found;
+    # otherwise it is left as sent, for the route's own mapper to answer (404, or a code).
+    pass_param: str | None = None
+
+
+def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
+    """``routes`` with ``pass_param`` set on those under ``prefix`` (``…/passes/{id}``), so
+    each of them takes a pass's former vendor id as well as ours."""
+    return [replace(r, pass_param=param) if r.path.startswith(prefix) else r for r in routes]
 
 
 @dataclass(slots=True)
@@ -101,6 +112,9 @@ class Dialect:
     # Checks every request of the dialect before its body is read (The Wallet Crew's tenant
     # in the path): ``guard(request, raw_body, principal)`` raises RestError.
     guard: Callable[[web.Request, bytes, Any], Awaitable[None]] | None = None
+    # The operation finding a pass by its former vendor's id: ``($externalId: String!)``
+    # answering ``{pass: {id}}``. Routes with ``pass_param`` use it.
+    pass_lookup: str | None = None
 
     def error(self, request: web.Request, status: int, code: str, message: str,
               field_name: str | None = None) -> web.Response:
@@ -113,7 +127,7 @@ def _json(body: Any, status: int, headers: dict[str, str] | None = None,
           content_type: str = "application/json") -> web.Response:
     if body is None:
         return web.Response(status=status, headers=headers)
-    if isinstance(body, bytes):
+    if isinstance(body, bytes | AsyncIterator):  # an iterator is streamed (chunked)
         return web.Response(body=body, status=status, headers=headers,
                             content_type=content_type)
     return web.Response(body=orjson.dumps(body), status=status, headers=headers,
@@ -159,7 +173,11 @@ class Endpoint:
         try:
             if dialect.guard is not None:
                 await dialect.guard(request, raw, self.principal_of(request))
-            call = Call(request, route, dict(request.match_info),
+            params = dict(request.match_info)
+            if route.pass_param is not None and dialect.pass_lookup is not None:
+                params[route.pass_param] = await own_pass_id(
+                    run, dialect.pass_lookup, params[route.pass_param])
+            call = Call(request, route, params,
                         _read_query(route, request), _read_body(route, raw), raw,
                         self.principal_of(request), run)
             if route.precheck is not None:
@@ -199,6 +217,23 @@ class Endpoint:
             return result.data or {}
 
         return run
+
+
+OWN_PASS_PREFIX = "pass_"
+
+
+async def own_pass_id(run: Run, lookup: str, value: str) -> str:
+    """Our id for a pass named by its former vendor's id (imports keep it); ``value`` itself
+    when it is already ours or no pass has it as its vendor id."""
+    if value.startswith(OWN_PASS_PREFIX):
+        return value
+    try:
+        found = (await run(lookup, {"externalId": value}))["pass"]
+    except RestError as exc:
+        if exc.status == 404:
+            return value
+        raise
+    return raw_id(found["id"]) or value if found else value
 
 
 def _answer(presented: Any, route: Route) -> web.Response:
@@ -260,6 +295,11 @@ def install(app: web.Application, schema: Schema, context_factory: ContextFactor
             if route.operation is not None and route.operation not in dialect.operations:
                 raise RuntimeError(f"{dialect.name}: route {route.method} {route.path} "
                                    f"names an unknown operation {route.operation}")
+            if route.pass_param is not None and (
+                    dialect.pass_lookup not in dialect.operations
+                    or "{" + route.pass_param + "}" not in route.path):
+                raise RuntimeError(f"{dialect.name}: {route.path} resolves vendor ids of "
+                                   f"{{{route.pass_param}}} without a pass_lookup operation")
             grouped.setdefault((route.method, route.path), []).append((dialect, route))
     for (method, path), routes in grouped.items():
         endpoint = Endpoint(schema, context_factory, principal_of, routes)

@@ -76,6 +76,7 @@ SCHEMAS["AccessGridWebhookList"] = obj(webhooks=array(ref("AccessGridWebhook")))
 
 DIALECT = Dialect(
     name="accessgrid",
+    pass_lookup="AgCardByExternalId",
     title="AccessGrid",
     folder=Path(__file__).parent,
     routes=ROUTES,

@@ -42,7 +42,7 @@ def card(p: dict[str, Any], organization: str | None, *, devices: bool = False
     out: dict[str, Any] = {k: v for k, v in attrs.items()
                            if k in ATTRIBUTES and k not in NOT_ECHOED}
     out.update({
-        "id": raw_id(p["id"]),
+        "id": p["externalId"] or raw_id(p["id"]),  # a moved card keeps its id
         "install_url": p["publicUrl"],
         "direct_install_url": p["publicUrl"],
         "state": STATE[p["state"]],

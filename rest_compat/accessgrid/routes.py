@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..engine import Answer, Call, Route
+from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
 from ..fields import F, pick, spec
 from ..openapi_types import obj, ref
@@ -45,6 +45,8 @@ ISSUE = spec(
     F("expiration_date", "datetime", to="validUntil"),
     F("metadata", "object", description="filterable JSON object"),
     *(_attr(wire) for wire in P.ATTRIBUTES),
+    F("id", to="externalId", max_length=200, description="the card's id at AccessGrid (a "
+      "moved card): answers show it and every key-card route takes it"),
 )
 # Seed 002's update fields: the informational ones (no template, credential or start date).
 UPDATE_ATTRIBUTES = (
@@ -383,3 +385,5 @@ ROUTES: list[Route] = [
             description="Out of passgate's scope: always 404 with a message.")
       for method, path, feature in NOT_OFFERED),
 ]
+# A pass's former vendor id works wherever these routes take a pass id.
+ROUTES = with_pass_param(ROUTES, f"{K}/{{id}}", "id")

@@ -21,7 +21,8 @@ def error_body(status: int, code: str, message: str, field: str | None,
 
 
 PASS = obj(
-    id="str", code="str", type="str", name="str?", note="str?", template_id="str?",
+    id="str", code="str", external_id="str?", type="str", name="str?", note="str?",
+    template_id="str?",
     customer_id="str?", holder_name="str?", holder_email="str?", holder_phone="str?",
     status={"type": "string", "enum": ["active", "used", "expired", "revoked", "suspended",
                                        "unlinked", "not_yet_valid"]},
@@ -63,6 +64,7 @@ SCHEMAS["NativeValidation"]["properties"]["pass"] = (
 
 DIALECT = Dialect(
     name="native",
+    pass_lookup="NativePassByExternalId",
     title="native (PassQR-compatible)",
     folder=Path(__file__).parent,
     routes=ROUTES + QR_ROUTES,

@@ -36,6 +36,7 @@ def pass_(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": raw_id(p["id"]),
         "code": p["code"],
+        "external_id": p["externalId"],
         "type": enum_out(p["type"]),
         "name": p["name"],
         "note": p["note"],

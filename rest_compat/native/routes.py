@@ -6,7 +6,7 @@ errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at
 
 from typing import Any
 
-from ..engine import Answer, Call, Route
+from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
 from ..fields import F, spec
 from ..present import page_window
@@ -61,7 +61,13 @@ PASS_FIELDS = (
     F("data", "object", to="metadata", description="PassQR's name for metadata"),
     F("attributes", "object", description="kind-specific attributes"),
 )
-CREATE_PASS = spec(*PASS_FIELDS)
+# On create only: an existing code and the pass's id at its former vendor (imports).
+CREATE_PASS = spec(*PASS_FIELDS,
+                   F("code", max_length=64, description="an existing code to keep (letters, "
+                     "digits, . _ ~ -); unique in the tenant; omitted: one is minted"),
+                   F("external_id", to="externalId", max_length=200,
+                     description="the pass's id at its former vendor; unique in the tenant; "
+                     "/api/v1/passes/{id} takes it too"))
 UPDATE_PASS = spec(*PASS_FIELDS, F("status", "enum", values={
     "active": "resume", "suspended": "suspend", "revoked": "revoke"},
     description="change of state: active (resume), suspended, revoked (delete)"))
@@ -356,3 +362,5 @@ ROUTES: list[Route] = [
           "This month's usage, quotas and rate limits", lambda c: {}, _usage,
           response=_single("NativeUsage"), tag="Account"),
 ]
+# A pass's former vendor id works wherever these routes take a pass id.
+ROUTES = with_pass_param(ROUTES, f"{B}/passes/{{id}}", "id")

@@ -30,6 +30,7 @@ SCHEMAS = {
 
 DIALECT = Dialect(
     name="passengine",
+    pass_lookup="EnginePassByExternalId",
     title="PassEngine",
     folder=Path(__file__).parent,
     routes=ROUTES,

@@ -26,7 +26,8 @@ def when(value: str | None) -> str | None:
 
 def pass_(p: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": raw_id(p["id"]),
+        # A pass moved from PassEngine keeps showing its PassEngine id.
+        "id": p["externalId"] or raw_id(p["id"]),
         "code": p["code"],
         "name": p["name"],
         "type": enum_out(p["type"]),

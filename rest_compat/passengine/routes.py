@@ -4,7 +4,7 @@ passengine`` (``2pk_…``). Bare camelCase objects, lists as bare arrays, errors
 
 from typing import Any
 
-from ..engine import Call, Route
+from ..engine import Call, Route, with_pass_param
 from ..errors import RestError
 from ..fields import F, spec
 from ..openapi_types import array, ref
@@ -40,7 +40,11 @@ FIELDS = (
 )
 TYPE = {"single": "SINGLE", "multi": "MULTI"}
 CREATE = spec(F("type", "enum", values=TYPE, required=True, nullable=False,
-                description='"single" or "multi"'), *FIELDS)
+                description='"single" or "multi"'), *FIELDS,
+              F("code", max_length=64, description="an existing code to keep (a pass moved "
+                "from PassEngine); omitted: one is minted"),
+              F("id", to="externalId", max_length=200, description="the pass's PassEngine id "
+                "(clx…), kept: answers show it and /passes/{id} takes it"))
 UPDATE = spec(F("type", "enum", values=TYPE), *FIELDS)
 LIST = spec(
     F("search", description="name or code"),
@@ -105,3 +109,5 @@ ROUTES: list[Route] = [
           lambda c: {"input": c.body}, _scan, body=SCAN, response=ref("EngineScanResult"),
           tag="PassEngine"),
 ]
+# A pass's former vendor id works wherever these routes take a pass id.
+ROUTES = with_pass_param(ROUTES, f"{B}/passes/{{id}}", "id")

@@ -43,6 +43,7 @@ SCHEMAS = {
 
 DIALECT = Dialect(
     name="walletcrew",
+    pass_lookup="WalletcrewPassByExternalId",
     title="The Wallet Crew",
     folder=Path(__file__).parent,
     routes=ROUTES,

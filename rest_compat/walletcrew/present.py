@@ -48,7 +48,7 @@ def split_metadata(metadata: dict[str, Any] | None) -> tuple[dict[str, Any], dic
 def pass_(p: dict[str, Any]) -> dict[str, Any]:
     identifiers, metadata = split_metadata(p["metadata"])
     return {
-        "id": raw_id(p["id"]),
+        "id": p["externalId"] or raw_id(p["id"]),  # a moved pass keeps its id
         "secret": p["code"],
         "creationDate": iso(p["createdAt"]),
         "lastUpdateDate": iso(p["updatedAt"]),

@@ -12,7 +12,7 @@ from typing import Any
 
 from schema.pagination import offset_cursor
 
-from ..engine import Answer, Call, Route
+from ..engine import Answer, Call, Route, own_pass_id, with_pass_param
 from ..errors import RestError
 from ..fields import F, spec
 from ..openapi_types import array, ref
@@ -209,7 +209,11 @@ PASS_BODY = (
     F("additionalData", "object", to="attributes", description="shown on the pass"),
 )
 CREATE_PASS = spec(F("passType", description="the template's name (also accepted in the "
-                     "query string)"), *PASS_BODY)
+                     "query string)"), *PASS_BODY,
+                   F("id", to="externalId", max_length=50, description="the pass's id at The "
+                     "Wallet Crew (a moved pass): answers show it and every route takes it"),
+                   F("secret", to="code", max_length=64, description="the pass's barcode "
+                     "secret to keep; omitted: one is minted"))
 PATCH_PASS = spec(*PASS_BODY)
 PASS_TYPE_QUERY = spec(F("passType", description="the template's name"))
 PATCH_QUERY = spec(
@@ -253,11 +257,15 @@ def _create_pass(call: Call) -> dict[str, Any]:
         values["attributes"] = body["attributes"]
     if "templateId" in call.found:
         values["templateId"] = call.found["templateId"]
+    for name in ("externalId", "code"):
+        if name in body:
+            values[name] = body[name]
     return {"input": values}
 
 
 def _created(data: dict[str, Any], call: Call) -> Answer:
-    pass_id = raw_id(data["createPass"]["pass"]["id"])
+    created = data["createPass"]["pass"]
+    pass_id = created["externalId"] or raw_id(created["id"])
     return Answer({"passId": pass_id}, 201, headers={
         "Location": f"/api/{call.params['tenantId']}/passes/{pass_id}"})
 
@@ -287,7 +295,8 @@ async def _locate(call: Call) -> dict[str, Any]:
             raise RestError.bad("give the pass as id=<passId> or as "
                                 "id.<identifierKey>=<value>, one way only", "id")
     if ref_id is not None:
-        found = (await _run(call, "WalletcrewGetPass", {"id": _pass_id(ref_id)}))["pass"]
+        own = await own_pass_id(call.run, "WalletcrewPassByExternalId", ref_id)
+        found = (await _run(call, "WalletcrewGetPass", {"id": _pass_id(own)}))["pass"]
         if found is None:
             raise RestError.not_found(f"no pass {ref_id!r}")
     else:
@@ -581,3 +590,5 @@ ROUTES: list[Route] = [
     Route("POST", f"{APPLE}/log", None, "any", "write", "PassKit: device logs", _nothing,
           _no_body, precheck=_refuse(PASSKIT), tag="Passes", description="501."),
 ]
+# A pass's former vendor id works wherever these routes take a pass id.
+ROUTES = with_pass_param(ROUTES, f"{B}/passes/{{passId}}", "passId")

@@ -7,7 +7,7 @@ from strawberry import UNSET
 
 from schema.scalars import JSON
 
-from .types import PassStatus, PassType
+from .types import PassState, PassStatus, PassType
 
 MERGE_PATCH = ("A JSON merge patch (RFC 7396) applied to the stored object in the update's "
                "own transaction: keys given replace, null removes, objects merge. Concurrent "
@@ -40,11 +40,32 @@ class CreatePassInput:
     custom_fields: list[CustomFieldInput] | None = UNSET
     metadata: JSON | None = UNSET
     attributes: JSON | None = UNSET
+    code: str | None = strawberry.field(
+        default=UNSET,
+        description="An existing code (a printed ticket, an import): unique in the tenant, "
+        "1 to 64 letters, digits or . _ ~ - (stored upper-case). Omitted: passgate mints one.",
+    )
+    external_id: str | None = strawberry.field(
+        default=UNSET,
+        description="The pass's id at its former vendor; unique in the tenant. That vendor's "
+        "REST dialect takes it wherever it takes a pass id.",
+    )
+    usages_count: int | None = strawberry.field(
+        default=UNSET, description="Uses already made (imports); default 0."
+    )
+    state: PassState | None = strawberry.field(
+        default=UNSET, description="Life-cycle state to start in (imports); default ACTIVE."
+    )
 
 
 @strawberry.input
 class CreatePassesInput:
     passes: list[CreatePassInput]
+    skip_existing: bool = strawberry.field(
+        default=False,
+        description="Skip (and list in `skipped`) the passes whose code or externalId the "
+        "tenant already has, instead of refusing the request: an import can be run again.",
+    )
 
 
 @strawberry.input
@@ -96,4 +117,7 @@ class PassFilter:
     )
     search: str | None = strawberry.field(
         default=None, description="Matches name, holder name or email, or the exact code."
+    )
+    include_deleted: bool = strawberry.field(
+        default=False, description="List deleted passes too (an export of everything)."
     )

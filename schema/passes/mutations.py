@@ -1,6 +1,7 @@
 """Pass mutations, validation included."""
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from resolvers import passes as pass_data
@@ -16,7 +17,14 @@ from .inputs import (
     UpdatePassInput,
     ValidatePassInput,
 )
-from .types import Pass, PassesPayload, PassPayload, ValidatePassPayload, ValidationReason
+from .types import (
+    Pass,
+    PassesPayload,
+    PassPayload,
+    SkippedPass,
+    ValidatePassPayload,
+    ValidationReason,
+)
 
 REFS = {"template_id": "Template", "customer_id": "Customer"}
 
@@ -49,10 +57,16 @@ class PassMutations:
                 items.append(provided(item, ids=REFS))
             except DomainError as e:
                 raise pass_data.itemised(e, i) from None
-        rows = await pass_data.create_passes(
-            info.context.db, principal.tenant_id, items, bulk=True, plan=principal.plan
+        rows, skipped = await pass_data.import_passes(
+            info.context.db, principal.tenant_id, items, plan=principal.plan,
+            skip_existing=input.skip_existing,
         )
-        return PassesPayload(passes=[Pass.from_row(r) for r in rows], count=len(rows))
+        return PassesPayload(
+            passes=[Pass.from_row(r) for r in rows], count=len(rows),
+            skipped=[SkippedPass(index=s.index, code=s.code, external_id=s.external_id,
+                                 pass_id=strawberry.ID(relay.to_base64(Pass, s.pass_id)))
+                     for s in skipped],
+        )
 
     @strawberry.mutation
     async def update_pass(self, info: Info, input: UpdatePassInput) -> PassPayload:

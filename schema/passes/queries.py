@@ -14,18 +14,21 @@ from .types import Pass, pass_connection
 
 @strawberry.type
 class PassQueries:
-    @strawberry.field(name="pass", description="A pass by id or by code.")
+    @strawberry.field(name="pass", description="A pass by id, by code or by its former "
+                      "vendor's id.")
     async def pass_(
-        self, info: Info, id: strawberry.ID | None = None, code: str | None = None
+        self, info: Info, id: strawberry.ID | None = None, code: str | None = None,
+        external_id: str | None = None,
     ) -> Pass | None:
         principal = info.context.require("passes:read")
-        if (id is None) == (code is None):
-            raise BadInput("give exactly one of id or code", field="id")
+        if sum(v is not None for v in (id, code, external_id)) != 1:
+            raise BadInput("give exactly one of id, code or externalId", field="id")
         row = await pass_data.get_pass(
             info.context.db,
             principal.tenant_id,
             pass_id=raw_id(id, "Pass", "id") if id is not None else None,
             code=code,
+            external_id=external_id,
         )
         return Pass.from_row(row)
 
@@ -49,4 +52,5 @@ class PassQueries:
             if f.customer_id else None,
             metadata=f.metadata,
             search=f.search,
+            include_deleted=f.include_deleted,
         )

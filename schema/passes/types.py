@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from resolvers import passes as pass_data
 from resolvers import scans as scan_data
-from resolvers.ids import public_token
+from resolvers.ids import pass_token
 from resolvers.passes import derive_status, remaining_usages
 from resolvers.timeutil import from_db, utcnow
 from schema.pagination import Connection, connection, page_args
@@ -110,6 +110,11 @@ class Pass(relay.Node):
     def customer_id(self) -> str | None:
         return self.row.customer_id
 
+    @strawberry.field(description="The pass's id at its former vendor (imports), if any; "
+                      "REST routes of that vendor's dialect take it wherever they take an id.")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
     @strawberry.field(description="Internal note; null for keys without passes:read.")
     def note(self, info: Info) -> str | None:
         return self.row.note if info.context.principal.has("passes:read") else None
@@ -126,7 +131,7 @@ class Pass(relay.Node):
     @strawberry.field(description="The holder's page: /p/{code}?token={HMAC(code)}.")
     def public_url(self, info: Info) -> str:
         app = info.context.app
-        token = public_token(app.secret_key, self.code)
+        token = pass_token(app.secret_key, self.row)
         return f"{app.public_base_url}/p/{self.code}?token={token}"
 
     @strawberry.field
@@ -208,10 +213,21 @@ class PassPayload:
     pass_: Pass = strawberry.field(name="pass")
 
 
+@strawberry.type(description="A pass left out by skipExisting: the tenant already has it.")
+class SkippedPass:
+    index: int = strawberry.field(description="Its position in the request's passes.")
+    code: str | None
+    external_id: str | None
+    pass_id: strawberry.ID = strawberry.field(
+        description="The pass that already holds the code or id (a global id, as Pass.id)."
+    )
+
+
 @strawberry.type
 class PassesPayload:
     passes: list[Pass]
     count: int
+    skipped: list[SkippedPass] = strawberry.field(default_factory=list)
 
 
 @strawberry.enum
