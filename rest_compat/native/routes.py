@@ -4,8 +4,10 @@ Envelopes ``{"data": …}``, lists ``{"data": [...], "meta": {"page", "limit", "
 errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at fault).
 """
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+from .. import export
 from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
 from ..fields import F, spec
@@ -81,6 +83,14 @@ LIST_PASSES = spec(
     F("status", "enum", values=P.STATUS_FILTER),
     F("search", description="name, holder name or email, or the exact code"),
     F("metadata", "object", description="JSON object the metadata must contain"),
+    strict=False,
+)
+EXPORT = spec(
+    F("format", "enum", values={"ndjson": "ndjson", "csv": "csv"},
+      description="ndjson (default): one native pass object a line; csv: the same columns"),
+    *(f for f in LIST_PASSES.fields if f.wire not in ("page", "limit")),
+    F("include_deleted", "bool", to="includeDeleted",
+      description="with every other pass, the deleted ones (default true without status)"),
     strict=False,
 )
 VALIDATE = spec(
@@ -172,6 +182,28 @@ def _bulk(call: Call) -> dict[str, Any]:
             values.setdefault("templateId", call.body["templateId"])
         out.append(values)
     return {"input": {"passes": out}}
+
+
+async def _export(call: Call) -> Answer:
+    """Streamed, one keyset page in memory at a time; the first page is read before the
+    answer starts, so a bad filter is still a clean 400."""
+    assert call.run is not None  # the engine supplies it
+    q = call.query
+    flt: dict[str, Any] = {k: q[k] for k in ("templateId", "customerId", "status", "search",
+                                             "metadata") if k in q}
+    flt["includeDeleted"] = q.get("includeDeleted", "status" not in q)
+    fmt = q.get("format", "ndjson")
+    chunks = export.export_lines(call.run, fmt, flt)
+    first = await anext(chunks, b"")
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    name = f"passes.{fmt}"
+    return Answer(body(), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                  content_type=export.FORMATS[fmt])
 
 
 def _patch_pass(call: Call) -> dict[str, Any]:
@@ -284,6 +316,12 @@ ROUTES: list[Route] = [
           lambda d, c: {"data": [P.pass_(p) for p in d["createPasses"]["passes"]],
                         "meta": {"count": d["createPasses"]["count"]}},
           status=201, body=BULK, response=_many("NativePass"), tag="Passes"),
+    Route("GET", f"{B}/passes/export", None, "passes:read", "read",
+          "Every pass as native objects (NDJSON or CSV), streamed", lambda c: {},
+          lambda d, c: None, query=EXPORT, precheck=_export, tag="Passes",
+          response={"type": "string", "contentMediaType": "application/x-ndjson"},
+          description="Filtered like GET /api/v1/passes; deleted passes included unless a "
+                      "status is asked for. `passgate import --from native` reads it back."),
     Route("GET", f"{B}/passes/{{id}}", "NativeGetPass", "passes:read", "read",
           "Get a pass by id or code", _pass_ref, lambda d, c: _data(P.pass_(d["pass"])),
           response=_single("NativePass"), tag="Passes"),
