@@ -18,7 +18,9 @@ from schema.schema import build_schema
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
 from .html_security import security_headers
-from .keys import DB, LIMITER, METER, REDIS, SETTINGS, STATE
+from .keys import DB, LIMITER, METER, METRICS, REDIS, SETTINGS, STATE
+from .metrics import Metrics
+from .metrics import handler as metrics_handler
 from .middleware import authenticate, enforce_plan_and_limits, request_context
 from .migrate import check_migrated
 from .public import pass_page
@@ -27,6 +29,7 @@ from .ratelimit import MemoryLimiter, RedisLimiter
 from .settings import Settings
 from .usage import UsageMeter
 from .wallet import install as install_wallet
+from .worker import delivery_worker
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -88,14 +91,18 @@ async def index(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
+    metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[security_headers, request_context, authenticate, enforce_plan_and_limits],
+        middlewares=[metrics.middleware(), security_headers, request_context, authenticate,
+                     enforce_plan_and_limits],
     )
     app[SETTINGS] = settings
+    app[METRICS] = metrics
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis_and_limits)
     app.cleanup_ctx.append(_usage_meter)
+    app.cleanup_ctx.append(delivery_worker)
     schema = build_schema(
         introspection=settings.introspection,
         limits=QueryLimits(
@@ -118,6 +125,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/p/{code}", pass_page)
     app.router.add_get("/q/{slug}", qr_redirect)
     app.router.add_get("/", index)
+    if settings.metrics:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        app.router.add_get("/metrics", metrics_handler(metrics, token))
     engine.install(app, schema, make_context, principal_of, dialects.ALL)
     install_wallet(app)
     return app

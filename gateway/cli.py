@@ -436,3 +436,15 @@ def export_passes(tenant_ref: str, fmt: str) -> None:
         return await transfer.run_export(graph, fmt, sys.stdout.buffer)
 
     _run(go)
+
+
+@main.command()
+def worker() -> None:
+    """Deliver webhooks from the outbox without serving HTTP (several may run at once)."""
+    from .worker import run_standalone
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s "
+                        "%(message)s")
+    click.echo("passgate worker delivering webhooks")
+    asyncio.run(run_standalone(settings))

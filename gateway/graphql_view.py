@@ -6,10 +6,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from strawberry import UNSET
 from strawberry.aiohttp.views import GraphQLView
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 
+from resolvers.plans import PLANS
 from schema.client_text import BadText, json_document
 from schema.context import Context
 
@@ -72,8 +75,28 @@ class PassgateGraphQLView(GraphQLView):
     async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
         return make_context(request, response)
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
-        return orjson.dumps(data)
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        """graphql-transport-ws: the key is in connection_init's payload, as
+        ``{"Authorization": "Bearer <key>"}`` or ``{"X-API-KEY": "<key>"}`` (or it came with
+        the upgrade request's headers). Refused: close 4403 Forbidden."""
+        params = context.connection_params if isinstance(context.connection_params, dict) \
+            else {}
+        raw = params.get("X-API-KEY") or params.get("x-api-key")
+        auth = params.get("Authorization") or params.get("authorization")
+        if isinstance(auth, str) and auth.lower().startswith("bearer "):
+            raw = auth[7:].strip()
+        if isinstance(raw, str) and raw:
+            context.principal_or_none = await context.app.authenticator.authenticate(raw)
+        principal = context.principal_or_none
+        if principal is None or not PLANS[principal.plan].api_access:
+            raise ConnectionRejectionError({"message": "a valid API key is required in "
+                                            "connection_init (Authorization: Bearer <key>)"})
+        return UNSET
+
+    def encode_json(self, data: object) -> str:  # type: ignore[override]
+        """Text: graphql-transport-ws clients read TEXT frames only (HTTP answers are
+        written by ``create_response``)."""
+        return orjson.dumps(data).decode()
 
     def parse_json(self, data: str | bytes) -> Any:
         """Bodies and the ``variables``/``extensions`` query parameters: invalid UTF-8,

@@ -7,9 +7,11 @@ from resolvers.auth import Principal
 from resolvers.db import Database
 from schema.context import AppState
 
+from .metrics import Metrics
 from .ratelimit import Limiter
 from .settings import Settings
 from .usage import UsageMeter
+from .worker import DeliveryWorker
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
@@ -20,3 +22,5 @@ METER = web.AppKey("meter", UsageMeter)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
+WORKER = web.AppKey("worker", DeliveryWorker)
+METRICS = web.AppKey("metrics", Metrics)

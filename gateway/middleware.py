@@ -21,7 +21,7 @@ log = logging.getLogger("passgate.http")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-PUBLIC_PATHS = ("/", *DOCS_PATHS)
+PUBLIC_PATHS = ("/", "/metrics", *DOCS_PATHS)  # /metrics: its own token (gateway/metrics.py)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/", "/wallet/")
 
 

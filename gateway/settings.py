@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # Server processes of `passgate serve` (None: one per core in production, else one).
     workers: int | None = None
+    # Webhook deliveries: a worker in every serve process (or only in `passgate worker`s);
+    # the retry schedule times this factor (tests shrink it); a lease outlives any request.
+    webhook_worker: bool = True
+    webhook_timeout: float = 10.0
+    webhook_retry_scale: float = 1.0
+    webhook_lease_seconds: float = 120.0
+    webhook_disable_after_hours: float = 120.0
+    webhook_per_endpoint: int = 4
+    webhook_poll_seconds: float = 0.2
+    # GET /metrics (Prometheus): off, open, or behind a bearer token (gateway/metrics.py).
+    metrics: bool = True
+    metrics_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

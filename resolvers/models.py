@@ -418,3 +418,23 @@ class PassCount(SQLModel, table=True):
 
 
 pass_counts = PassCount.__table__
+
+
+class ScanStat(SQLModel, table=True):
+    """Scans counted per tenant, UTC hour, template, device, result and reason: the indexed
+    aggregate insights read. Kept by the outbox dispatcher (resolvers/deliveries.py) in the
+    transaction that dispatches the scan events, so each scan counts exactly once; '' stands
+    for none in the key columns."""
+
+    __tablename__ = "scan_stats"
+
+    tenant_id: str = Field(foreign_key="tenants.id", primary_key=True, max_length=40)
+    hour: datetime = Field(primary_key=True)
+    template_id: str = Field(primary_key=True, max_length=40)
+    device_id: str = Field(primary_key=True, max_length=200)
+    result: str = Field(primary_key=True, max_length=10)
+    reason: str = Field(primary_key=True, max_length=20)
+    scans: int = Field(default=0, sa_type=BigInteger)
+
+
+scan_stats = ScanStat.__table__

@@ -27,6 +27,7 @@ class AppState:
     secret_key: bytes
     public_base_url: str
     outbound: Outbound
+    live: Any = None  # resolvers.live.LiveHub: events for subscriptions
 
 
 class Loaders:
@@ -74,6 +75,13 @@ class Loaders:
             loader = self._pages[relation] = DataLoader(load_fn=load)
         return loader
 
+    def of(self, name: str, load_fn: Any) -> DataLoader[str, Any]:
+        """A per-request loader with its own batch function (``load_fn(keys) -> values``)."""
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = self._loaders[name] = DataLoader(load_fn=load_fn)
+        return loader
+
 
 @dataclass
 class Context:
@@ -82,6 +90,7 @@ class Context:
     request_id: str = ""
     request: Any = None
     response: Any = None
+    connection_params: Any = None  # a WebSocket's connection_init payload
 
     @property
     def db(self) -> Database:

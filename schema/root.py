@@ -12,7 +12,9 @@ from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
 from .customers.types import Customer
 from .events.queries import EventQueries
+from .events.subscriptions import EventSubscriptions
 from .ids import parse_global_id
+from .insights.types import InsightQueries
 from .keys.mutations import KeyMutations
 from .limits.types import LimitMutations
 from .passes.mutations import PassMutations
@@ -64,10 +66,11 @@ class NodeQueries:
 Query = merge_types(
     "Query",
     (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries,
-     WebhookQueries, QrQueries, WalletQueries, EventQueries),
+     WebhookQueries, QrQueries, WalletQueries, EventQueries, InsightQueries),
 )
 Mutation = merge_types(
     "Mutation",
     (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations,
      WebhookMutations, QrMutations, WalletMutations),
 )
+Subscription = merge_types("Subscription", (EventSubscriptions,))

@@ -16,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from .client_text import NoNulInStrings
 from .errors import ErrorCodes, convert_error
 from .query_limits import QueryLimits, create_rule
-from .root import Mutation, Query
+from .root import Mutation, Query, Subscription
 
 CACHE_SIZE = 1024
 
@@ -52,6 +52,7 @@ def build_schema(
     return PassgateSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(),
     )

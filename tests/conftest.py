@@ -95,6 +95,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         public_base_url="http://passes.test",
         secret_key_file=tmp_path / "secret",
         webhook_allow_private=True,  # tests' receivers listen on 127.0.0.1
+        webhook_worker=False,  # tests of deliveries turn it on (tests/test_deliveries.py)
     )
 
 

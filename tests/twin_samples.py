@@ -39,6 +39,7 @@ NATIVE = {
     "GET /api/v1/passes/{id}/scans": sample(_p(id="pass")),
     "POST /api/v1/validate": sample(body=lambda o: {"code": o["code"]}),
     "GET /api/v1/scans": sample(query={"result": "accepted"}),
+    "GET /api/v1/webhooks/{id}/deliveries": sample(_p(id="webhook")),
     "GET /api/v1/templates": sample(query={"limit": "3"}),
     "POST /api/v1/templates": sample(body={"name": "New", "type": "ticket", "color": "#112233"}),
     "GET /api/v1/templates/{id}": sample(_p(id="template")),

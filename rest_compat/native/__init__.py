@@ -57,6 +57,14 @@ SCHEMAS = {
                        monthly_validations_quota="int?", resets_at="time",
                        max_passes="int?", passes_kept="int?", rate_limits_per_minute="obj"),
     "NativePageMeta": obj(page="int", limit="int", total="int"),
+    "NativeWebhookDelivery": obj(
+        id="str", event_id="str", event_type="str",
+        state={"type": "string", "enum": ["pending", "delivered", "failed"]},
+        attempt_count="int", next_attempt_at="time?", last_status="int?", last_error="str?",
+        created_at="time", delivered_at="time?",
+        attempts=array(obj(attempt="int", status="int?",
+                           latency_ms={"type": ["number", "null"]}, error="str?",
+                           response_excerpt="str?", attempted_at="time"))),
     **QR_SCHEMAS,
 }
 SCHEMAS["NativeValidation"]["properties"]["pass"] = (

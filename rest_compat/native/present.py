@@ -139,6 +139,20 @@ def validation(v: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def delivery(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": d["id"], "event_id": d["eventId"], "event_type": d["eventType"],
+        "state": enum_out(d["state"]), "attempt_count": d["attempts"],
+        "next_attempt_at": iso(d["nextAttemptAt"]), "last_status": d["lastStatus"],
+        "last_error": d["lastError"], "created_at": iso(d["createdAt"]),
+        "delivered_at": iso(d["deliveredAt"]),
+        "attempts": [{"attempt": a["attempt"], "status": a["status"],
+                      "latency_ms": a["latencyMs"], "error": a["error"],
+                      "response_excerpt": a["responseExcerpt"],
+                      "attempted_at": iso(a["attemptedAt"])} for a in d["attemptLog"]],
+    }
+
+
 def listing(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:
     return {"data": items,
             "meta": {"page": query.get("page", 1), "limit": query.get("limit", 20),

@@ -271,6 +271,13 @@ def _scans(data: dict[str, Any], call: Call) -> dict[str, Any]:
     return P.listing([P.scan(s) for s in conn["nodes"]], conn["totalCount"], call.query)
 
 
+def _deliveries(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    if data["webhook"] is None:
+        raise RestError.not_found(f"no webhook {call.params['id']!r}")
+    conn = data["webhook"]["deliveries"]
+    return P.listing([P.delivery(d) for d in conn["nodes"]], conn["totalCount"], call.query)
+
+
 def _upserted(data: dict[str, Any], call: Call) -> Answer:
     payload = data["upsertCustomer"]
     return Answer(_data(P.customer(payload["customer"])), 201 if payload["created"] else 200)
@@ -354,6 +361,10 @@ ROUTES: list[Route] = [
                       "valid|expired|used|revoked|not_found), `reason` says exactly why."),
     Route("GET", f"{B}/scans", "NativeListScans", "scans:read", "read", "List scans",
           _list_scans, _scans, query=LIST_SCANS, response=_many("NativeScan"), tag="Scans"),
+    Route("GET", f"{B}/webhooks/{{id}}/deliveries", "NativeWebhookDeliveries",
+          "webhooks:read", "read", "A webhook's deliveries, newest first, with every attempt",
+          _pass_scans, _deliveries, query=PAGE_ONLY, response=_many("NativeWebhookDelivery"),
+          tag="Webhooks"),
     Route("GET", f"{B}/templates", "NativeListTemplates", "templates:read", "read",
           "List templates", _page,
           lambda d, c: P.listing([P.template(t) for t in d["templates"]["nodes"]],

@@ -1,5 +1,7 @@
 """Inputs of the webhook mutations."""
 
+from datetime import datetime
+
 import strawberry
 from strawberry import UNSET
 
@@ -29,3 +31,11 @@ class UpdateWebhookInput:
 @strawberry.input
 class WebhookIdInput:
     id: strawberry.ID
+
+
+@strawberry.input(description="Send again now: one event (eventId), or every event since a "
+                              "time that the webhook subscribes to (since).")
+class RedeliverWebhookInput:
+    id: strawberry.ID
+    event_id: str | None = None
+    since: datetime | None = None

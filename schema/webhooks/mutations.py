@@ -3,12 +3,24 @@
 import strawberry
 from strawberry.types import Info
 
+from resolvers import deliveries
 from resolvers import webhooks as webhook_data
 from schema.ids import raw_id
 from schema.inputs import provided
 
-from .inputs import CreateWebhookInput, UpdateWebhookInput, WebhookIdInput
-from .types import CreateWebhookPayload, VerifyWebhookPayload, Webhook, WebhookPayload
+from .inputs import (
+    CreateWebhookInput,
+    RedeliverWebhookInput,
+    UpdateWebhookInput,
+    WebhookIdInput,
+)
+from .types import (
+    CreateWebhookPayload,
+    RedeliverWebhookPayload,
+    VerifyWebhookPayload,
+    Webhook,
+    WebhookPayload,
+)
 
 
 @strawberry.type
@@ -60,3 +72,14 @@ class WebhookMutations:
             info.context.app.outbound,
         )
         return VerifyWebhookPayload(webhook=Webhook.from_row(row), verified=verified)
+
+    @strawberry.mutation(description="Queue deliveries again, to be sent now: one event or "
+                                     "every subscribed event since a time.")
+    async def redeliver_webhook(self, info: Info,
+                                input: RedeliverWebhookInput) -> RedeliverWebhookPayload:
+        principal = info.context.require("webhooks:write")
+        webhook_id = raw_id(input.id, "Webhook", "id")
+        queued = await deliveries.redeliver(info.context.db, principal.tenant_id, webhook_id,
+                                            event_id=input.event_id, since=input.since)
+        row = await webhook_data.get_webhook(info.context.db, principal.tenant_id, webhook_id)
+        return RedeliverWebhookPayload(webhook=Webhook.from_row(row), queued=queued)

@@ -7,7 +7,7 @@ from resolvers import webhooks as webhook_data
 from schema.ids import raw_id
 from schema.pagination import Connection, connection, page_args
 
-from .types import Webhook
+from .types import DeliveryState, Webhook, WebhookDelivery
 
 
 @strawberry.type
@@ -34,3 +34,13 @@ class WebhookQueries:
             info.context.db, principal.tenant_id, page_args(first, after, last, before)
         )
         return connection(page, Webhook.from_row)
+
+    @strawberry.field(description="A webhook's deliveries, newest first (as Webhook.deliveries).")
+    async def webhook_deliveries(
+        self, info: Info, webhook_id: strawberry.ID, state: DeliveryState | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[WebhookDelivery]:
+        principal = info.context.require("webhooks:read")
+        row = await webhook_data.get_webhook(
+            info.context.db, principal.tenant_id, raw_id(webhook_id, "Webhook", "webhookId"))
+        return await Webhook.from_row(row).deliveries(info, state, first, after)

@@ -1,0 +1,231 @@
+"""The delivery worker: outbox → live subscribers and webhook receivers.
+
+It runs inside every ``passgate serve`` process (``PASSGATE_WEBHOOK_WORKER``, on by default)
+and alone as ``passgate worker``. Each turn it fans new events out (``deliveries.dispatch``),
+hands them to live subscribers, and leases due deliveries (``deliveries.claim``) up to its
+in-flight budget; each delivery is one task, so a slow or dead receiver holds only its own
+tasks. Per webhook at most ``per_webhook`` requests are in flight in a process: a webhook at
+its limit is left out of the next claims, so other endpoints and tenants keep moving.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+
+from resolvers import deliveries, secretbox
+from resolvers.db import Database
+from resolvers.live import LiveHub
+from resolvers.webhooks import SECRET_PURPOSE
+from rest_compat.events import WIRES
+
+log = logging.getLogger("passgate.worker")
+
+Publish = Callable[[list[Any]], Awaitable[None]]
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        outbound: Any,
+        server_secret: bytes,
+        policy: deliveries.Policy,
+        *,
+        timeout: float = 10.0,
+        per_webhook: int = 4,
+        max_in_flight: int = 64,
+        poll_seconds: float = 0.2,
+        publish: Publish | None = None,
+        metrics: Any = None,
+    ) -> None:
+        self.db = db
+        self.outbound = outbound
+        self.server_secret = server_secret
+        self.policy = policy
+        self.timeout = timeout
+        self.per_webhook = per_webhook
+        self.max_in_flight = max_in_flight
+        self.poll_seconds = poll_seconds
+        self.publish = publish
+        self.metrics = metrics  # gateway.metrics.Metrics
+        self.in_flight: Counter[str] = Counter()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.outcomes: Counter[str] = Counter()
+        self._secrets: dict[str, str | None] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                busy = await self.turn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery worker turn failed; trying again")
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                self._wake.clear()
+
+    async def turn(self) -> bool:
+        """One round of fan-out and claims; True when there was work (go again at once)."""
+        dispatched = await deliveries.dispatch(self.db)
+        if dispatched and self.metrics is not None:
+            self.metrics.observe_events(dispatched)
+        if dispatched and self.publish is not None:
+            try:
+                await self.publish(dispatched)
+            except Exception:
+                log.exception("publishing events to live subscribers failed")
+        room = self.max_in_flight - len(self.tasks)
+        claimed: list[deliveries.Claimed] = []
+        if room > 0:
+            full = {w for w, n in self.in_flight.items() if n >= self.per_webhook}
+            # A claim never takes more than a webhook can send before its lease ends.
+            claimed = await deliveries.claim(self.db, self.policy, min(room, 16), full)
+        for item in claimed:
+            self.in_flight[item.webhook.id] += 1
+            task = asyncio.create_task(self._deliver(item))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return bool(dispatched) or bool(claimed)
+
+    def _secret(self, hook: Any) -> str | None:
+        if hook.id not in self._secrets:
+            self._secrets[hook.id] = secretbox.unseal(self.server_secret, SECRET_PURPOSE,
+                                                      hook.secret_ciphertext)
+        return self._secrets[hook.id]
+
+    async def _deliver(self, item: deliveries.Claimed) -> None:
+        hook = item.webhook
+        try:
+            secret = self._secret(hook)
+            if secret is None:
+                reply: Any = _Failed("the webhook's secret was sealed under another "
+                                     "server secret; create the webhook again")
+            else:
+                wire = WIRES.get(hook.dialect, WIRES["native"])
+                headers, body = wire(item.event, hook, secret, self.policy.clock())
+                reply = await self.outbound.request("POST", hook.url, headers=headers,
+                                                    body=body, timeout=self.timeout)
+            outcome = await deliveries.record(self.db, self.policy, item, reply)
+            self.outcomes[outcome] += 1
+            if self.metrics is not None:
+                self.metrics.deliveries.labels(outcome).inc()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery %s failed unexpectedly; its lease will expire",
+                          item.delivery.id)
+        finally:
+            self.in_flight[hook.id] -= 1
+            if self.in_flight[hook.id] <= 0:
+                del self.in_flight[hook.id]
+            self.wake()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let requests in flight finish for ``grace`` seconds; the rest are cancelled and
+        their leases expire, so another worker sends them again."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=grace)
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+class _Failed:
+    """An outcome without a request (the attempt is logged like any other)."""
+
+    def __init__(self, error: str) -> None:
+        self.status = None
+        self.error = error
+        self.elapsed_ms = 0.0
+        self.body = b""
+        self.headers: dict[str, str] = {}
+        self.ok = False
+
+
+def make_worker(settings: Any, db: Database, outbound: Any,
+                publish: Publish | None = None, metrics: Any = None) -> DeliveryWorker:
+    from datetime import timedelta
+
+    policy = deliveries.Policy(
+        scale=settings.webhook_retry_scale,
+        lease_seconds=settings.webhook_lease_seconds,
+        disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+    )
+    return DeliveryWorker(db, outbound, settings.secret, policy,
+                          timeout=settings.webhook_timeout,
+                          per_webhook=settings.webhook_per_endpoint,
+                          poll_seconds=settings.webhook_poll_seconds, publish=publish,
+                          metrics=metrics)
+
+
+async def delivery_worker(app: Any) -> AsyncIterator[None]:
+    """cleanup_ctx: the live-events hub of a ``serve`` process, and its delivery worker
+    (unless PASSGATE_WEBHOOK_WORKER=false: then ``passgate worker`` processes deliver, and
+    with Redis their events still reach this process's subscribers)."""
+    from .keys import METRICS, REDIS, SETTINGS, STATE, WORKER
+
+    settings, state = app[SETTINGS], app[STATE]
+    hub = state.live = LiveHub(app.get(REDIS), channel=settings.redis_prefix + "events")
+    hub.start()
+    if not settings.webhook_worker:
+        try:
+            yield
+        finally:
+            await hub.stop()
+        return
+    worker = app[WORKER] = make_worker(settings, state.db, state.outbound, publish=hub.publish,
+                                       metrics=app.get(METRICS))
+    task = asyncio.create_task(worker.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await worker.stop()
+        await hub.stop()
+
+
+async def run_standalone(settings: Any) -> None:
+    """``passgate worker``: deliveries without serving HTTP, until SIGTERM or SIGINT."""
+    import signal
+
+    from resolvers.outbound import Outbound
+
+    from .migrate import check_migrated
+
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    hub = LiveHub(redis, channel=settings.redis_prefix + "events")  # publishes only
+    outbound = Outbound(allow_private=settings.webhook_allow_private,
+                        timeout=settings.webhook_timeout)
+    try:
+        await check_migrated(db.engine, settings.database_url)
+        worker = make_worker(settings, db, outbound,
+                             publish=hub.publish if redis is not None else None)
+        task = asyncio.create_task(worker.run())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await worker.stop()
+    finally:
+        await outbound.close()
+        await db.dispose()
+        if redis is not None:
+            await redis.aclose()

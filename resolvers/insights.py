@@ -1,0 +1,129 @@
+"""Insights: how a tenant's passes are used over a time range.
+
+Scans per UTC day or hour (accepted, rejected), rejections by reason, passes created, the
+passes active now, the validation success rate, and the busiest templates and devices.
+Scans are read from ``scan_stats``, hourly counts the outbox dispatcher keeps (so a 30-day
+series reads at most 720 hours times the tenant's templates, devices and reasons, however many
+scans there were; a scan counts once its event is dispatched, a fraction of a second later);
+passes from their ``(tenant_id, created_at)`` and ``(tenant_id, state)`` indexes. Scan times
+have hour resolution: a range starting inside an hour counts that whole hour.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, literal_column, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from . import checks
+from .db import Database
+from .errors import BadInput
+from .models import passes, scan_stats, templates
+from .timeutil import to_db, utcnow
+
+GRANULARITIES = ("day", "hour")
+STEP = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
+MAX_BUCKETS = {"day": 400, "hour": 744}
+DEFAULT_RANGE = timedelta(days=30)
+TOP = 5
+
+
+@dataclass(slots=True)
+class Bucket:
+    start: datetime
+    accepted: int
+    rejected: int
+    passes_created: int
+
+
+@dataclass(slots=True)
+class Insights:
+    since: datetime
+    until: datetime
+    granularity: str
+    accepted: int
+    rejected: int
+    rejected_by_reason: list[tuple[str, int]]
+    passes_created: int
+    active_passes: int
+    series: list[Bucket]
+    top_templates: list[tuple[str | None, str | None, int]]  # (id, name, scans)
+    top_devices: list[tuple[str | None, int]]
+
+    @property
+    def success_rate(self) -> float | None:
+        total = self.accepted + self.rejected
+        return None if total == 0 else self.accepted / total
+
+
+def _bucket_key(db: Database, column: Any, granularity: str) -> ColumnElement[str]:
+    """The time cut to its UTC day or hour, as text (``2026-01-02`` / ``2026-01-02 13``);
+    literals, so PostgreSQL matches the SELECT expression with the GROUP BY one."""
+    if db.is_sqlite:
+        width = literal_column("10" if granularity == "day" else "13")
+        return func.substr(column, literal_column("1"), width)
+    fmt = literal_column("'YYYY-MM-DD'" if granularity == "day" else "'YYYY-MM-DD HH24'")
+    return func.to_char(func.timezone(literal_column("'UTC'"), column), fmt)
+
+
+def _parse_key(key: str) -> datetime:
+    day = datetime.strptime(key[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    return day + timedelta(hours=int(key[11:13])) if len(key) >= 13 else day
+
+
+def _floor(moment: datetime, granularity: str) -> datetime:
+    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if granularity == "day" else moment
+
+
+async def insights(db: Database, tenant_id: str, since: datetime | None = None,
+                   until: datetime | None = None, granularity: str = "day") -> Insights:
+    granularity = checks.choice(granularity, "granularity", GRANULARITIES)
+    until = to_db(until) or utcnow()
+    since = to_db(since) or until - DEFAULT_RANGE
+    if until <= since:
+        raise BadInput("to must be later than from", field="to")
+    start, step = _floor(since, granularity), STEP[granularity]
+    count = math.ceil((until - start) / step)
+    if count > MAX_BUCKETS[granularity]:
+        raise BadInput(f"from and to span {count} {granularity}s; at most "
+                       f"{MAX_BUCKETS[granularity]} are allowed", field="from")
+    st, p = scan_stats.c, passes.c
+    in_range = (st.tenant_id == tenant_id, st.hour >= _floor(since, "hour"), st.hour < until)
+    total = func.sum(st.scans).label("n")
+    accepted = func.sum(case((st.result == "accepted", st.scans), else_=0))
+    key = _bucket_key(db, st.hour, granularity).label("bucket")
+    pkey = _bucket_key(db, p.created_at, granularity).label("bucket")
+    async with db.read() as conn:
+        per_bucket = {_parse_key(k): (int(a or 0), int(t) - int(a or 0)) for k, a, t in
+                      await conn.execute(select(key, accepted, total)
+                                         .where(*in_range).group_by(key))}
+        created = {_parse_key(k): int(c) for k, c in await conn.execute(
+            select(pkey, func.count()).where(p.tenant_id == tenant_id, p.created_at >= since,
+                                             p.created_at < until).group_by(pkey))}
+        reasons = [(r, int(c)) for r, c in await conn.execute(
+            select(st.reason, total).where(*in_range, st.result == "rejected")
+            .group_by(st.reason).order_by(total.desc(), st.reason))]
+        active = int(await conn.scalar(select(func.count()).select_from(passes).where(
+            p.tenant_id == tenant_id, p.state == "active")) or 0)
+        top_templates = [(t or None, name, int(c)) for t, name, c in await conn.execute(
+            select(st.template_id, templates.c.name, total)
+            .select_from(scan_stats.outerjoin(templates, templates.c.id == st.template_id))
+            .where(*in_range).group_by(st.template_id, templates.c.name)
+            .order_by(total.desc(), st.template_id).limit(TOP))]
+        top_devices = [(d or None, int(c)) for d, c in await conn.execute(
+            select(st.device_id, total).where(*in_range).group_by(st.device_id)
+            .order_by(total.desc(), st.device_id).limit(TOP))]
+    series = []
+    for i in range(count):
+        at = start + i * step
+        a, r = per_bucket.get(at, (0, 0))
+        series.append(Bucket(at, a, r, created.get(at, 0)))
+    return Insights(
+        since=since, until=until, granularity=granularity,
+        accepted=sum(b.accepted for b in series), rejected=sum(b.rejected for b in series),
+        rejected_by_reason=reasons, passes_created=sum(created.values()),
+        active_passes=active, series=series, top_templates=top_templates,
+        top_devices=top_devices)
