@@ -58,7 +58,8 @@ async def subscribe(base: str, key: str, url: str) -> None:
 async def test_two_workers_never_deliver_one_event_twice(pg_url: str):
     owner = cli_key(pg_url, "two-workers", "enterprise")
     with receiving() as receiver, \
-            serve(pg_url, PASSGATE_WEBHOOK_WORKER="false", PASSGATE_RATE_LIMITS="false",
+            serve(pg_url, ready_timeout=60, PASSGATE_WEBHOOK_WORKER="false",
+                  PASSGATE_RATE_LIMITS="false",
                   PASSGATE_WEBHOOK_ALLOW_PRIVATE="true") \
             as (base,), workers(pg_url, 2):
         await subscribe(base, owner["key"], receiver.url)
@@ -93,7 +94,7 @@ async def test_a_worker_killed_mid_delivery_sends_the_same_event_again(pg_url: s
         return 200, {}
 
     with receiving() as receiver, \
-            serve(pg_url, PASSGATE_WEBHOOK_WORKER="false",
+            serve(pg_url, ready_timeout=60, PASSGATE_WEBHOOK_WORKER="false",
                   PASSGATE_WEBHOOK_ALLOW_PRIVATE="true") as (base,):
         receiver.answer = hold_first
         await subscribe(base, owner["key"], receiver.url)

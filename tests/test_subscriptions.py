@@ -139,7 +139,8 @@ def time_now() -> Any:
 async def test_a_scan_through_one_process_reaches_a_subscriber_of_another(pg_url: str,
                                                                           redis_url: str):
     owner = cli_key(pg_url, "live-two-processes", "enterprise")
-    with serve(pg_url, 2, PASSGATE_REDIS_URL=redis_url, PASSGATE_WEBHOOK_POLL_SECONDS="0.05",
+    with serve(pg_url, 2, ready_timeout=60, PASSGATE_REDIS_URL=redis_url,
+               PASSGATE_WEBHOOK_POLL_SECONDS="0.05",
                PASSGATE_REDIS_PREFIX=f"passgate-test-{owner['id']}:") as (a, b):
         headers = {"Authorization": f"Bearer {owner['key']}"}
         async with aiohttp.ClientSession(headers=headers) as s:
