@@ -69,9 +69,15 @@ def main() -> None:
         started = asyncio.run(load(base, key, receiver.url, args.events))
         receiver.wait_for(lambda r: len(r.accepted()) >= args.events, timeout=600)
         elapsed = time.perf_counter() - started
+        times = sorted(r.at for r in receiver.accepted())
+        sending = times[-1] - times[0]
+        ids = [r.headers.get("webhook-id") for r in receiver.accepted()]
+        print(f"accepted {len(ids)}, distinct {len(set(ids))}; first deliveries at "
+              f"{[round(t - times[0], 2) for t in times[:: max(1, len(times) // 10)]]}")
     backend = url.split("+")[0].split(":")[0]
     print(f"\n{args.events} deliveries, {backend}, {args.per_endpoint} in flight per endpoint: "
-          f"{elapsed:.1f} s, {args.events / elapsed:.0f} deliveries/s (creation included)")
+          f"{elapsed:.1f} s, {args.events / elapsed:.0f} deliveries/s (creation included); "
+          f"first to last delivery {sending:.1f} s, {args.events / sending:.0f}/s")
 
 
 if __name__ == "__main__":
