@@ -123,6 +123,9 @@ async def test_what_each_sdk_sends_is_accepted(api: Api) -> None:
     status, card = await send("POST", f"/v1/key-cards/{a}/resume", py(a), sig_payload=py(a))
     assert status == 200 and card["state"] == "active", card
     assert (await send("GET", logs, py("logs"), sig_payload=py("logs")))[0] == 200
+    # A client binding the log to its template is accepted too; another template's is not.
+    assert (await send("GET", logs, py(tpl), sig_payload=py(tpl)))[0] == 200
+    refused(await send("GET", logs, py(a), sig_payload=py(a)))
     assert (await send("POST", f"/v1/console/card-templates/{tpl}/publish", js(tpl),
                        sig_payload=js(tpl)))[0] == 200
     # A create or an update signs its body, which is its content.

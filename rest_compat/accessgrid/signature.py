@@ -71,9 +71,10 @@ def binding_problem(method: str, path: str, query_string: str, resource_id: str 
             return f"the signed payload names no resource: {wanted}"
         return f"the signed payload names {str(signed_id)[:100]!r}, not this path's: {wanted}"
     # A listing (or a path the SDKs name by its last word, as /logs): {} or that word; the
-    # JavaScript SDK appends the query string it sent ("key-cards?template_id=…").
+    # JavaScript SDK appends the query string it sent ("key-cards?template_id=…"). The id in
+    # the path (a template's, for /logs) binds it too.
     expected = sdk_id(path)
-    if signed == {} or signed_id == expected or signed_id == (
+    if signed == {} or signed_id in (expected, resource_id or expected) or signed_id == (
         f"{expected}?{_query_without_sig(query_string)}"
     ):
         return None
