@@ -186,6 +186,7 @@ async def issue_via_api(base: str, key: str, batches: int) -> tuple[float, list[
 def _floor_row(tenant: str, now: datetime) -> dict[str, Any]:
     return {"id": ids.new_id("pass"), "tenant_id": tenant, "code": ids.new_pass_code(),
             "type": "single", "max_usages": 1, "usages_count": 0, "custom_fields": "[]",
+            "code_minted": True,
             "meta": "{}", "attributes": "{}", "state": "active", "created_at": now,
             "updated_at": now}
 

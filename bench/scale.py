@@ -69,6 +69,7 @@ def pass_row(i: int, n: int, tenant: str) -> dict[str, Any]:
     last = word(i, "last").capitalize()
     return {
         "id": pass_id(i, n), "tenant_id": tenant, "code": code(i), "type": "multi",
+        "code_minted": True,
         "name": f"Ticket {i}", "holder_name": f"{FIRST_NAMES[i % 8]} {last}",
         "holder_email": f"{word(i, 'mail', 6)}.{last.lower()}@example{i % 97}.com",
         "max_usages": None,
