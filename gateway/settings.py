@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # GET /metrics (Prometheus): off, open, or behind a bearer token (gateway/metrics.py).
     metrics: bool = True
     metrics_token: SecretStr | None = None
+    apns_url: str = "https://api.push.apple.com"
+    apns_ca_file: Path | None = None  # extra trust for a staging or test APNs endpoint
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

@@ -72,7 +72,9 @@ async def public_pkpass(request: web.Request) -> web.Response:
 def install(app: web.Application) -> None:
     """Routes and per-process caches of the wallet side."""
     from . import passkit as passkit_service  # it builds on this module
+    from .wallet_push import wallet_push_context
 
     app[PKPASS_CACHE] = apple.PkpassCache()
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
     passkit_service.install(app)
+    app.cleanup_ctx.append(wallet_push_context)

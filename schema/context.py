@@ -28,6 +28,8 @@ class AppState:
     public_base_url: str
     outbound: Outbound
     live: Any = None  # resolvers.live.LiveHub: events for subscriptions
+    # Told about wallet-visible changes after they commit (the push worker's queue).
+    wallet_changed: Callable[[Any], None] | None = None
 
 
 class Loaders:

@@ -50,7 +50,8 @@ def _cert(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name,
             digital_signature=True, content_commitment=False, key_encipherment=False,
             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
             encipher_only=False, decipher_only=False), critical=True).add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                   ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -144,3 +145,29 @@ async def configure_apple(api: Any, chain: AppleChain | None = None) -> AppleCha
         "certificate": pem(chain.cert), "privateKey": pem(chain.key),
         "wwdrCertificate": pem(chain.wwdr)}})
     return chain
+
+
+def tls_server_files(folder: Path, host: str = "localhost") -> dict[str, Path]:
+    """A CA and a server certificate for ``host`` (a local HTTPS/HTTP2 test server):
+    ``ca`` (trust this), ``cert`` and ``key``."""
+    ca_key, key = _key(), _key()
+    ca_name = _name((NameOID.COMMON_NAME, "Throwaway Test Server CA"))
+    ca = _cert(ca_name, ca_key, ca_name, ca_key, ca=True)
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name((NameOID.COMMON_NAME, host))).issuer_name(ca_name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = {"ca": folder / "server-ca.pem", "cert": folder / "server.pem",
+             "key": folder / "server.key"}
+    files["ca"].write_text(pem(ca))
+    files["cert"].write_text(pem(cert))
+    files["key"].write_text(pem(key))
+    return files

@@ -128,14 +128,6 @@ async def registrations(db: Database, tenant_id: str, pass_ids: list[str]) -> li
             .order_by(r.created_at, r.id))).all())
 
 
-async def forget_push_token(db: Database, push_token: str) -> int:
-    """APNs said the token is gone (410): the device no longer has the pass."""
-    async with db.write() as conn:
-        result = await conn.execute(delete(wallet_registrations)
-                                    .where(wallet_registrations.c.push_token == push_token))
-    return result.rowcount
-
-
 # ---------------------------------------------------------------- Last-Modified
 
 

@@ -10,6 +10,7 @@ from schema.ids import raw_id
 from schema.inputs import provided
 
 from ..scans.types import Scan
+from ..wallet import changes as wallet_changes
 from .inputs import (
     CreatePassesInput,
     CreatePassInput,
@@ -34,6 +35,7 @@ async def _change_state(info: Info, input: PassIdInput, action: str) -> PassPayl
     row = await pass_data.change_state(
         info.context.db, principal.tenant_id, raw_id(input.id, "Pass", "id"), action
     )
+    wallet_changes.pass_changed(info, row)
     return PassPayload(pass_=Pass.from_row(row))
 
 
@@ -77,6 +79,7 @@ class PassMutations:
             raw_id(input.id, "Pass", "id"),
             provided(input, ids=REFS, skip=("id",)),
         )
+        wallet_changes.pass_changed(info, row)
         return PassPayload(pass_=Pass.from_row(row))
 
     @strawberry.mutation

@@ -7,6 +7,7 @@ from resolvers import templates as template_data
 from schema.ids import raw_id
 from schema.inputs import provided
 
+from ..wallet import changes as wallet_changes
 from .inputs import CreateTemplateInput, TemplateIdInput, UpdateTemplateInput
 from .types import Template, TemplatePayload
 
@@ -30,6 +31,7 @@ class TemplateMutations:
             raw_id(input.id, "Template", "id"),
             provided(input, skip=("id",)),
         )
+        wallet_changes.template_changed(info, row)
         return TemplatePayload(template=Template.from_row(row))
 
     @strawberry.mutation(description="Refused with CONFLICT while any pass uses the template.")

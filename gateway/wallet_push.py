@@ -1,0 +1,85 @@
+"""The background worker that pushes wallet updates after changes commit.
+
+Mutations call ``AppState.wallet_changed(change)`` once their transaction has committed; it
+only enqueues, so no request ever waits on APNs. The queue is in process: a crash between
+commit and push loses that push (the device still gets the change at its next refresh).
+This is the seam where the durable event outbox takes over: its consumer turns pass and
+template events into the same ``WalletChange`` and calls ``deliver``.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from resolvers.db import Database
+from resolvers.wallet.apns import ApnsClient
+from resolvers.wallet.push import PushReport, WalletChange, deliver
+
+from .keys import SETTINGS, STATE
+
+log = logging.getLogger("passgate.wallet.push")
+
+
+class WalletPushWorker:
+    def __init__(self, db: Database, server_secret: bytes, client: ApnsClient,
+                 max_queued: int = 10_000) -> None:
+        self.db = db
+        self.server_secret = server_secret
+        self.client = client
+        self.queue: asyncio.Queue[WalletChange] = asyncio.Queue(max_queued)
+        self.reports: list[PushReport] = []  # the latest few, for health checks and tests
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def changed(self, change: WalletChange) -> None:
+        """Called after commit; never blocks the request."""
+        try:
+            self.queue.put_nowait(change)
+            self._idle.clear()
+        except asyncio.QueueFull:
+            log.warning("wallet push queue full: a change of tenant %s is not pushed",
+                        change.tenant_id)
+
+    async def run(self) -> None:
+        while True:
+            change = await self.queue.get()
+            try:
+                report = await deliver(self.db, self.server_secret, self.client, change)
+                self.reports = [*self.reports[-9:], report]
+                for failed in report.failed:
+                    log.warning("APNs refused a push (tenant %s): %s %s", change.tenant_id,
+                                failed.status, failed.reason)
+            except Exception:
+                log.exception("wallet push for tenant %s failed", change.tenant_id)
+            finally:
+                self.queue.task_done()
+                if self.queue.empty():
+                    self._idle.set()
+
+    async def idle(self) -> None:
+        """Until every queued change has been delivered (tests, shutdown)."""
+        await self._idle.wait()
+
+
+WALLET_PUSH = web.AppKey("wallet_push", WalletPushWorker)
+
+
+async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
+    settings, state = app[SETTINGS], app[STATE]
+    client = ApnsClient(settings.apns_url, allow_private=settings.webhook_allow_private,
+                        ca_file=str(settings.apns_ca_file) if settings.apns_ca_file else None)
+    worker = app[WALLET_PUSH] = WalletPushWorker(state.db, state.secret_key, client)
+    state.wallet_changed = worker.changed
+    task = asyncio.create_task(worker.run())
+    try:
+        yield
+    finally:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(worker.idle(), 5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await client.close()

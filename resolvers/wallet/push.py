@@ -1,0 +1,90 @@
+"""Deliver "this pass changed" to the devices that installed it, after the change committed.
+
+A ``WalletChange`` names what changed (passes, or a template's passes at one version). The
+gateway feeds changes to a background worker once the request's transaction has committed
+(``gateway/wallet_push.py``); the worker calls ``deliver``. When the event outbox carries
+pass and template events, its consumer builds the same ``WalletChange`` from them.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from ..db import Database
+from ..models import passes, wallet_registrations, wallet_settings
+from .apns import ApnsClient, PushResult
+from .settings import WalletNotConfigured, apple_signer
+
+
+@dataclass(frozen=True, slots=True)
+class WalletChange:
+    tenant_id: str
+    pass_ids: tuple[str, ...] = ()
+    template_id: str | None = None
+    version: datetime | None = None  # the template change's wallet version of its passes
+
+
+@dataclass(slots=True)
+class PushReport:
+    sent: int = 0
+    gone: int = 0
+    failed: list[PushResult] = field(default_factory=list)
+
+
+async def _targets(db: Database, change: WalletChange) -> list[Any]:
+    r = wallet_registrations.c
+    stmt = (select(r.push_token, r.pass_type_id, wallet_settings)
+            .join(wallet_settings, wallet_settings.c.tenant_id == r.tenant_id)
+            .where(r.tenant_id == change.tenant_id, r.platform == "apple",
+                   r.pass_type_id == wallet_settings.c.apple_pass_type_id))
+    if change.template_id is not None:
+        stmt = stmt.join(passes, passes.c.id == r.pass_id).where(
+            passes.c.template_id == change.template_id)
+        if change.version is not None:
+            stmt = stmt.where(passes.c.wallet_updated_at == change.version)
+    else:
+        stmt = stmt.where(r.pass_id.in_(change.pass_ids))
+    async with db.read() as conn:
+        return list((await conn.execute(stmt)).all())
+
+
+async def deliver(db: Database, server_secret: bytes, client: ApnsClient,
+                  change: WalletChange) -> PushReport:
+    """Push to every device registered for the changed passes; a token APNs calls gone
+    (410) loses its registrations."""
+    report = PushReport()
+    rows = await _targets(db, change)
+    if not rows:
+        return report
+    by_identity: dict[Any, list[str]] = defaultdict(list)
+    settings_of: dict[Any, Any] = {}
+    for row in rows:
+        identity = (row.tenant_id, row.updated_at)
+        settings_of[identity] = row
+        if row.push_token not in by_identity[identity]:
+            by_identity[identity].append(row.push_token)
+    for identity, tokens in by_identity.items():
+        try:
+            signer = apple_signer(settings_of[identity], server_secret)
+        except WalletNotConfigured:
+            continue
+        for result in await client.push(identity, signer, tokens):
+            if result.status == 200:
+                report.sent += 1
+            elif result.gone:
+                report.gone += 1
+                await _forget(db, change.tenant_id, signer.pass_type_id, result.push_token)
+            else:
+                report.failed.append(result)
+    return report
+
+
+async def _forget(db: Database, tenant_id: str, pass_type_id: str, push_token: str) -> None:
+    r = wallet_registrations.c
+    async with db.write() as conn:
+        await conn.execute(delete(wallet_registrations).where(
+            r.tenant_id == tenant_id, r.pass_type_id == pass_type_id,
+            r.push_token == push_token))

@@ -1,0 +1,191 @@
+"""APNs pushes after a change commits, seen by a real HTTP/2 server over TLS (hypercorn, a
+throwaway CA, and the pass certificate as the required client certificate)."""
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from gateway.app import create_app
+from gateway.wallet_push import WALLET_PUSH
+from resolvers.wallet.apns import ApnsClient
+from resolvers.wallet.settings import apple_signer, get_settings
+from tests.conftest import SECRET, make_api
+from tests.test_wallet_passkit import UPDATE, installed_pass
+from tests.wallet_certs import pem, shared_chain, tls_server_files
+
+
+@dataclass
+class FakeApns:
+    """A local APNs: records each request; answers 410 for tokens in ``gone``."""
+
+    url: str = ""
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)
+    delay: float = 0.0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        await asyncio.sleep(self.delay)
+        token = scope["path"].rsplit("/", 1)[-1]
+        self.seen.append({"method": scope["method"], "path": scope["path"], "body": body,
+                          "http_version": scope["http_version"],
+                          "headers": {k.decode(): v.decode() for k, v in scope["headers"]}})
+        status = 410 if token in self.gone else 200
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"apns-id", b"00000000-0000-0000-0000-000000000000")]})
+        await send({"type": "http.response.body",
+                    "body": b'{"reason":"Unregistered"}' if status == 410 else b""})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def apns(tmp_path) -> AsyncIterator[tuple[FakeApns, dict[str, Any]]]:
+    """An HTTP/2 server on https://localhost:PORT that requires a client certificate from
+    the throwaway Apple chain."""
+    files = tls_server_files(tmp_path)
+    chain = shared_chain()
+    trusted = tmp_path / "client-ca.pem"
+    trusted.write_text(pem(chain.root) + pem(chain.wwdr))
+    port = _free_port()
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.certfile, config.keyfile = str(files["cert"]), str(files["key"])
+    config.ca_certs = str(trusted)
+    config.verify_mode = ssl.CERT_REQUIRED
+    config.alpn_protocols = ["h2"]
+    config.accesslog = config.errorlog = None
+    fake = FakeApns(url=f"https://localhost:{port}")
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(fake, config, shutdown_trigger=stop.wait))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the HTTP/2 test server did not start"
+            await asyncio.sleep(0.05)
+    yield fake, {"ca_file": files["ca"]}
+    stop.set()
+    task.cancel()  # hypercorn's graceful shutdown trips over still-open HTTP/2 connections
+    with contextlib.suppress(BaseException):
+        await task
+
+
+@pytest.fixture
+async def pushing_api(aiohttp_client, settings, apns):
+    fake, extra = apns
+    configured = settings.model_copy(update={"apns_url": fake.url,
+                                             "apns_ca_file": extra["ca_file"],
+                                             "webhook_allow_private": True})
+    client = await aiohttp_client(create_app(configured))
+    yield await make_api(client), fake
+    await client.close()  # before the APNs server goes away
+
+
+async def test_a_change_pushes_every_registered_device_after_commit(pushing_api):
+    api, fake = pushing_api
+    p, device = await installed_pass(api)
+    second = type(device)(api.client, {
+        "webServiceURL": "http://passes.test/wallet/apple", "passTypeIdentifier":
+        device.type_id, "serialNumber": device.serial,
+        "authenticationToken": device.auth["Authorization"].split()[1]})
+    assert (await device.register(push_token="aa" * 32)).status == 201
+    assert (await second.register(push_token="bb" * 32)).status == 201
+    fake.gone.add("bb" * 32)
+    fake.delay = 0.5
+    worker = api.client.app[WALLET_PUSH]
+
+    started = time.monotonic()
+    await api.gql(UPDATE, {"i": {"id": p["id"], "holderName": "Grace"}})
+    assert time.monotonic() - started < fake.delay  # the request never waits for APNs
+    assert fake.seen == []
+    await asyncio.wait_for(worker.idle(), 10)
+
+    assert sorted(s["path"] for s in fake.seen) == [f"/3/device/{'aa' * 32}",
+                                                    f"/3/device/{'bb' * 32}"]
+    for request in fake.seen:
+        assert request["method"] == "POST" and request["http_version"] == "2"
+        assert request["body"] == b"{}"
+        assert request["headers"]["apns-topic"] == device.type_id
+    assert worker.reports[-1].sent == 1 and worker.reports[-1].gone == 1
+    # 410: that device no longer has the pass; the other still does.
+    assert (await second.updated()).status == 204
+    assert (await device.updated()).status == 200
+
+    # A change the holder does not see pushes nothing; a state change does.
+    fake.seen.clear()
+    fake.delay = 0
+    await api.gql(UPDATE, {"i": {"id": p["id"], "note": "private"}})
+    await asyncio.wait_for(worker.idle(), 10)
+    assert fake.seen == []
+    await api.gql(f'mutation {{ suspendPass(input: {{id: "{p["id"]}"}}) {{ pass {{ id }} }} }}')
+    await asyncio.wait_for(worker.idle(), 10)
+    assert [s["path"] for s in fake.seen] == [f"/3/device/{'aa' * 32}"]
+
+
+async def test_template_change_pushes_its_passes(pushing_api):
+    api, fake = pushing_api
+    tpl = await api.gql('mutation { createTemplate(input: {name: "Club"}) { template { id } } }')
+    tpl_id = tpl["createTemplate"]["template"]["id"]
+    _, device = await installed_pass(api, templateId=tpl_id)
+    _, unrelated = await installed_pass(api)
+    assert (await device.register(push_token="cc" * 32)).status == 201
+    assert (await unrelated.register(push_token="dd" * 32)).status == 201
+    await api.gql('mutation($i: UpdateTemplateInput!) { updateTemplate(input: $i) '
+                  '{ template { id } } }', {"i": {"id": tpl_id, "foregroundColor": "#000000"}})
+    await asyncio.wait_for(api.client.app[WALLET_PUSH].idle(), 10)
+    assert [s["path"] for s in fake.seen] == [f"/3/device/{'cc' * 32}"]
+
+
+async def test_the_apns_client_connects_only_where_the_guard_allows(api, apns):
+    fake, extra = apns
+    chain = shared_chain()
+    from tests.wallet_certs import configure_apple
+
+    await configure_apple(api, chain)
+    signer = apple_signer(await get_settings(api.db, api.tenant_id), SECRET.encode())
+    guarded = ApnsClient(fake.url, allow_private=False, ca_file=str(extra["ca_file"]))
+    try:
+        [result] = await guarded.push("t", signer, ["ee" * 32])
+    finally:
+        await guarded.close()
+    assert result.status is None and "loopback" in (result.reason or "")
+    assert fake.seen == []
+
+    allowed = ApnsClient(fake.url, allow_private=True, ca_file=str(extra["ca_file"]))
+    try:
+        [result] = await allowed.push("t", signer, ["ee" * 32])
+    finally:
+        await allowed.close()
+    assert result.status == 200 and fake.seen[0]["headers"][":authority"
+                                                            if ":authority" in
+                                                            fake.seen[0]["headers"]
+                                                            else "host"].startswith("localhost")
