@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     apns_url: str = "https://api.push.apple.com"
     apns_ca_file: Path | None = None  # extra trust for a staging or test APNs endpoint
+    google_wallet_api_url: str = "https://walletobjects.googleapis.com"
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

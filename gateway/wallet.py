@@ -69,6 +69,15 @@ async def public_pkpass(request: web.Request) -> web.Response:
                                                "Referrer-Policy": "no-referrer"})
 
 
+async def wallet_image(request: web.Request) -> web.Response:
+    """passgate's default pass images, public (Google Wallet fetches logos by URL)."""
+    name = request.match_info["name"]
+    if name not in apple.DEFAULT_IMAGES:
+        raise web.HTTPNotFound(text="No such image.")
+    return web.Response(body=apple.default_image(name), content_type="image/png",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 def install(app: web.Application) -> None:
     """Routes and per-process caches of the wallet side."""
     from . import passkit as passkit_service  # it builds on this module
@@ -76,5 +85,6 @@ def install(app: web.Application) -> None:
 
     app[PKPASS_CACHE] = apple.PkpassCache()
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
+    app.router.add_get("/wallet/images/{name}", wallet_image)
     passkit_service.install(app)
     app.cleanup_ctx.append(wallet_push_context)

@@ -15,8 +15,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from resolvers.db import Database
+from resolvers.outbound import Outbound
 from resolvers.wallet.apns import ApnsClient
-from resolvers.wallet.push import PushReport, WalletChange, deliver
+from resolvers.wallet.google import WalletApi
+from resolvers.wallet.push import PushReport, WalletChange, deliver, deliver_google
 
 from .keys import SETTINGS, STATE
 
@@ -25,12 +27,15 @@ log = logging.getLogger("passgate.wallet.push")
 
 class WalletPushWorker:
     def __init__(self, db: Database, server_secret: bytes, client: ApnsClient,
-                 max_queued: int = 10_000) -> None:
+                 google_api: WalletApi, logo_url: str, max_queued: int = 10_000) -> None:
         self.db = db
         self.server_secret = server_secret
         self.client = client
+        self.google_api = google_api
+        self.logo_url = logo_url
         self.queue: asyncio.Queue[WalletChange] = asyncio.Queue(max_queued)
         self.reports: list[PushReport] = []  # the latest few, for health checks and tests
+        self.google_reports: list[PushReport] = []
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -52,6 +57,12 @@ class WalletPushWorker:
                 for failed in report.failed:
                     log.warning("APNs refused a push (tenant %s): %s %s", change.tenant_id,
                                 failed.status, failed.reason)
+                patched = await deliver_google(self.db, self.server_secret, self.google_api,
+                                               change, logo_url=self.logo_url)
+                self.google_reports = [*self.google_reports[-9:], patched]
+                for failed in patched.failed:
+                    log.warning("Google Wallet refused a patch of %s: %s %s",
+                                failed.push_token, failed.status, failed.reason)
             except Exception:
                 log.exception("wallet push for tenant %s failed", change.tenant_id)
             finally:
@@ -71,7 +82,14 @@ async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
     settings, state = app[SETTINGS], app[STATE]
     client = ApnsClient(settings.apns_url, allow_private=settings.webhook_allow_private,
                         ca_file=str(settings.apns_ca_file) if settings.apns_ca_file else None)
-    worker = app[WALLET_PUSH] = WalletPushWorker(state.db, state.secret_key, client)
+    outbound = getattr(state, "outbound", None)
+    own_outbound = outbound is None
+    if outbound is None:
+        outbound = Outbound(allow_private=settings.webhook_allow_private)
+    state.google_api = WalletApi(outbound, settings.google_wallet_api_url)
+    worker = app[WALLET_PUSH] = WalletPushWorker(
+        state.db, state.secret_key, client, state.google_api,
+        logo_url=f"{settings.public_base_url}/wallet/images/logo@2x.png")
     state.wallet_changed = worker.changed
     task = asyncio.create_task(worker.run())
     try:
@@ -83,3 +101,5 @@ async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await client.close()
+        if own_outbound:
+            await outbound.close()

@@ -30,6 +30,7 @@ class AppState:
     live: Any = None  # resolvers.live.LiveHub: events for subscriptions
     # Told about wallet-visible changes after they commit (the push worker's queue).
     wallet_changed: Callable[[Any], None] | None = None
+    google_api: Any = None  # resolvers.wallet.google.WalletApi, when the app runs one
 
 
 class Loaders:

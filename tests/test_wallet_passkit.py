@@ -16,6 +16,8 @@ from tests.wallet_certs import configure_apple
 
 BASE = "http://passes.test"
 UPDATE = "mutation($i: UpdatePassInput!) { updatePass(input: $i) { pass { id } } }"
+WALLET = """query($id: ID!) { node(id: $id) { ... on Pass {
+  wallet { applePassUrl devices { platform registeredAt } } } } }"""
 
 
 def pass_json(blob: bytes) -> dict:
@@ -72,6 +74,11 @@ async def test_passkit_round_trip(api):
 
     assert (await device.register()).status == 201
     assert (await device.register(push_token="cd" * 32)).status == 200  # known: refreshed
+    wallet = (await api.gql(WALLET, {"id": p["id"]}))["node"]["wallet"]
+    assert [d["platform"] for d in wallet["devices"]] == ["apple"]
+    assert wallet["devices"][0]["registeredAt"]
+    token = p["publicUrl"].split("token=")[1]
+    assert wallet["applePassUrl"] == f"{BASE}/p/{p['code']}/pass.pkpass?token={token}"
 
     listed = await device.updated()
     assert listed.status == 200

@@ -9,14 +9,18 @@ pass and template events, its consumer builds the same ``WalletChange`` from the
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import delete, select
 
 from ..db import Database
-from ..models import passes, wallet_registrations, wallet_settings
+from ..models import passes, templates, wallet_registrations, wallet_settings
+from ..timeutil import utcnow
+from . import google
 from .apns import ApnsClient, PushResult
-from .settings import WalletNotConfigured, apple_signer
+from .google import WalletApi
+from .settings import WalletNotConfigured, apple_signer, get_settings, google_signer
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +92,39 @@ async def _forget(db: Database, tenant_id: str, pass_type_id: str, push_token: s
         await conn.execute(delete(wallet_registrations).where(
             r.tenant_id == tenant_id, r.pass_type_id == pass_type_id,
             r.push_token == push_token))
+
+
+async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
+                         change: WalletChange, *, logo_url: str) -> PushReport:
+    """Patch the Google Wallet object of each changed pass (state, barcode, fields). A 404
+    means nobody saved that pass to Google Wallet yet: nothing to update."""
+    report = PushReport()
+    settings = await get_settings(db, change.tenant_id)
+    if settings is None or not settings.google_issuer_id:
+        return report
+    signer = google_signer(settings, server_secret)
+    tpl = templates.alias("tpl")
+    stmt = (select(passes, *[c.label(f"tpl_{c.name}") for c in tpl.c])
+            .outerjoin(tpl, tpl.c.id == passes.c.template_id)
+            .where(passes.c.tenant_id == change.tenant_id))
+    if change.template_id is not None:
+        stmt = stmt.where(passes.c.template_id == change.template_id)
+        if change.version is not None:
+            stmt = stmt.where(passes.c.wallet_updated_at == change.version)
+    else:
+        stmt = stmt.where(passes.c.id.in_(change.pass_ids))
+    async with db.read() as conn:
+        rows = (await conn.execute(stmt)).all()
+    now = utcnow()
+    for found in rows:
+        m = found._mapping
+        row = SimpleNamespace(**{c.name: m[c.name] for c in passes.c})
+        template = (SimpleNamespace(**{c.name: m[f"tpl_{c.name}"] for c in tpl.c})
+                    if m["tpl_id"] is not None else None)
+        obj = google.wallet_object(signer, row, template, now=now, logo_url=logo_url)
+        result = await api.patch(signer, f"{google.vertical_of(template)}Object", obj)
+        if result.ok:
+            report.sent += 1
+        elif result.status != 404:
+            report.failed.append(PushResult(obj["id"], result.status, result.detail))
+    return report

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from schema.customers.types import Customer
     from schema.scans.types import Scan
     from schema.templates.types import Template
+    from schema.wallet.types import PassWallet
 
 
 @strawberry.enum
@@ -171,6 +172,13 @@ class Pass(relay.Node):
         loader = info.context.loaders.pages("pass.scans", scan_data.list_scans_of_passes)
         page = await loader.load((self.id, page_args(first, after, last, before)))
         return connection(page, Scan.from_row)
+
+    @strawberry.field(description="Apple and Google Wallet links and the devices that "
+                                  "installed the pass.")
+    def wallet(self) -> Annotated["PassWallet", strawberry.lazy("schema.wallet.types")]:
+        from schema.wallet.types import PassWallet
+
+        return PassWallet(row=self.row)
 
 
 async def pass_connection(

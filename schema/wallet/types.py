@@ -1,9 +1,18 @@
 """What may be shown of a tenant's wallet settings: identifiers, never private keys."""
 
+import weakref
 from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from resolvers.ids import public_token
+from resolvers.wallet import passkit
+from resolvers.wallet import settings as wallet_settings
+
+from .links import google_link
 
 
 @strawberry.type(description="The tenant's Apple Wallet identity. The private key is sealed "
@@ -43,3 +52,73 @@ class WalletSettings:
                 issuer_id=google["issuer_id"],
                 service_account_email=google["service_account_email"]),
         )
+
+
+@strawberry.type(description="A device that installed the pass (Apple Wallet registrations).")
+class WalletDevice:
+    platform: str
+    registered_at: datetime
+
+
+_per_request: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def _request_loader(info: Info, name: str, load: Any) -> DataLoader[Any, Any]:
+    """One DataLoader per request and name (kept beside the request's context)."""
+    loaders = _per_request.setdefault(info.context.loaders, {})
+    if name not in loaders:
+        loaders[name] = DataLoader(load_fn=load)
+    return loaders[name]
+
+
+async def tenant_wallet_settings(info: Info, tenant_id: str) -> Any | None:
+    db = info.context.db
+
+    async def load(keys: list[str]) -> list[Any]:
+        return [await wallet_settings.get_settings(db, key) for key in keys]
+
+    return await _request_loader(info, "wallet_settings", load).load(tenant_id)
+
+
+@strawberry.type(description="The pass in wallets: links for the holder, and where it is "
+                             "installed. The links are public, token-signed: send them to "
+                             "the holder.")
+class PassWallet:
+    row: strawberry.Private[Any]
+
+    def _base(self, info: Info) -> str:
+        return info.context.app.public_base_url
+
+    def _token(self, info: Info) -> str:
+        return public_token(info.context.app.secret_key, self.row.code)
+
+    @strawberry.field(description="The signed .pkpass; null when the tenant has no Apple "
+                                  "Wallet settings.")
+    async def apple_pass_url(self, info: Info) -> str | None:
+        settings = await tenant_wallet_settings(info, self.row.tenant_id)
+        if settings is None or not settings.apple_certificate_pem:
+            return None
+        return f"{self._base(info)}/p/{self.row.code}/pass.pkpass?token={self._token(info)}"
+
+    @strawberry.field(description="A 'Save to Google Wallet' link (at most 1,800 characters); "
+                                  "null when the tenant has no Google Wallet settings.")
+    async def google_save_url(self, info: Info) -> str | None:
+        settings = await tenant_wallet_settings(info, self.row.tenant_id)
+        if settings is None or not settings.google_issuer_id:
+            return None
+        return await google_link(info, self.row, settings)
+
+    @strawberry.field(description="The holder's install page (Apple and Google buttons).")
+    def install_url(self, info: Info) -> str:
+        return f"{self._base(info)}/p/{self.row.code}?token={self._token(info)}"
+
+    @strawberry.field(description="Devices that installed the pass, oldest first.")
+    async def devices(self, info: Info) -> list[WalletDevice]:
+        db, tenant_id = info.context.db, self.row.tenant_id
+
+        async def load(keys: list[str]) -> list[list[Any]]:
+            rows = await passkit.registrations(db, tenant_id, keys)
+            return [[r for r in rows if r.pass_id == key] for key in keys]
+
+        rows = await _request_loader(info, "wallet_devices", load).load(self.row.id)
+        return [WalletDevice(platform=r.platform, registered_at=r.created_at) for r in rows]
