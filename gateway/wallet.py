@@ -12,7 +12,7 @@ from aiohttp import web
 from resolvers import ids
 from resolvers.public import pass_id_by_token
 from resolvers.timeutil import utcnow
-from resolvers.wallet import apple, passkit
+from resolvers.wallet import apple, barcodes, passkit
 from resolvers.wallet.settings import WalletNotConfigured
 
 from .keys import SETTINGS, STATE
@@ -69,6 +69,25 @@ async def public_pkpass(request: web.Request) -> web.Response:
                                                "Referrer-Policy": "no-referrer"})
 
 
+async def public_barcode(request: web.Request) -> web.Response:
+    """The pass's code as its template's barcode (SVG or PNG), for the install page."""
+    state = request.app[STATE]
+    code = ids.normalise_code(request.match_info["code"])
+    token = request.query.get("token", "")
+    if not token or not ids.check_public_token(state.secret_key, code, token):
+        raise web.HTTPNotFound(text="No such pass.")
+    loaded = await apple.load(state.db, code=code)
+    if loaded is None or loaded[0].state == "deleted":
+        raise web.HTTPNotFound(text="No such pass.")
+    template = loaded[1]
+    fmt = template.barcode_format if template is not None else "qr"
+    image = barcodes.CACHE.image(fmt, code, kind=request.match_info["ext"], scale=6, margin=4)
+    headers = {"ETag": image.etag, "Cache-Control": "private, max-age=300"}
+    if image.etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=image.body, content_type=image.content_type, headers=headers)
+
+
 async def wallet_image(request: web.Request) -> web.Response:
     """passgate's default pass images, public (Google Wallet fetches logos by URL)."""
     name = request.match_info["name"]
@@ -86,5 +105,6 @@ def install(app: web.Application) -> None:
     app[PKPASS_CACHE] = apple.PkpassCache()
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
     app.router.add_get("/wallet/images/{name}", wallet_image)
+    app.router.add_get("/p/{code}/barcode.{ext:png|svg}", public_barcode)
     passkit_service.install(app)
     app.cleanup_ctx.append(wallet_push_context)

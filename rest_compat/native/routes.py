@@ -7,10 +7,14 @@ errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at
 from collections.abc import AsyncIterator
 from typing import Any
 
+from resolvers.errors import BadInput
+from resolvers.wallet import barcodes
+
 from .. import export
 from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
 from ..fields import F, spec
+from ..images import image_answer
 from ..present import page_window
 from . import present as P
 
@@ -311,6 +315,31 @@ def _many(name: str) -> dict[str, Any]:
         "meta": {"$ref": "#/components/schemas/NativePageMeta"}}}
 
 
+BARCODE = spec(
+    F("data", required=True, max_length=2000, description="the text to encode"),
+    F("type", "enum", values={"png": "png", "svg": "svg"}, description="png (default) or svg"),
+    F("size", "int", minimum=1, maximum=40, description="pixels a module (default 4)"),
+    F("margin", "int", minimum=0, maximum=40,
+      description="quiet zone in modules (default 4)"),
+    F("fg", description="foreground colour, hex (default 000000)"),
+    F("bg", description="background colour, hex (default FFFFFF)"),
+)
+
+
+async def _barcode(call: Call) -> Answer | None:
+    q = call.query
+    try:
+        image = barcodes.CACHE.image(
+            call.params["format"].lower(), q["data"], kind=q.get("type", "png"),
+            scale=q.get("size", 4), margin=q.get("margin", 4),
+            fg=barcodes.colour(q.get("fg"), "fg", b"\x00\x00\x00"),
+            bg=barcodes.colour(q.get("bg"), "bg", b"\xff\xff\xff"))
+    except BadInput as e:
+        raise RestError.bad(e.message, e.field) from None
+    return image_answer(image, call.request.headers.get("If-None-Match"),
+                        "public, max-age=86400")
+
+
 B = "/api/v1"
 ROUTES: list[Route] = [
     Route("GET", f"{B}/passes", "NativeListPasses", "passes:read", "read", "List passes",
@@ -410,6 +439,13 @@ ROUTES: list[Route] = [
     Route("GET", f"{B}/usage", "NativeUsage", "any", "read",
           "This month's usage, quotas and rate limits", lambda c: {}, _usage,
           response=_single("NativeUsage"), tag="Account"),
+    Route("GET", f"{B}/barcodes/{{format}}", None, "any", "read",
+          "A barcode image (PNG or SVG)", lambda c: {}, lambda d, c: None, query=BARCODE,
+          precheck=_barcode, tag="Barcodes",
+          response={"type": "string", "contentMediaType": "image/png"},
+          description="format: qr, pdf417, aztec, code128 (the template formats), code39, "
+                      "code93, ean8, ean13, itf14, upca, upce. Drawn by zxing-cpp; strong "
+                      "ETag (If-None-Match answers 304); cacheable for a day."),
 ]
 # A pass's former vendor id works wherever these routes take a pass id.
 ROUTES = with_pass_param(ROUTES, f"{B}/passes/{{id}}", "id")

@@ -1,0 +1,89 @@
+"""Barcode images of every template format, PNG and SVG, read back with zxing-cpp; sizes,
+margins, strong ETags, and a repeat that draws nothing."""
+
+import pytest
+
+from resolvers.wallet import barcodes
+from tests.barcode_decode import decode, png_pixels, svg_pixels
+from tests.fragments import CREATE_PASS, CREATE_TEMPLATE
+
+NAMES = {"qr": "QR Code", "pdf417": "PDF417", "aztec": "Aztec", "code128": "Code 128"}
+
+
+async def get(api, path, headers=None, **params):
+    resp = await api.client.get(path, params=params, headers={
+        "Authorization": f"Bearer {api.key}", **(headers or {})})
+    return resp, await resp.read()
+
+
+@pytest.mark.parametrize("fmt", barcodes.TEMPLATE_FORMATS)
+async def test_each_format_decodes_back_as_png_and_svg(api, fmt):
+    data = f"PASSGATE-{fmt.upper()}-0042"
+    resp, body = await get(api, f"/api/v1/barcodes/{fmt}", data=data, size=3)
+    assert resp.status == 200 and resp.content_type == "image/png"
+    assert decode(*png_pixels(body)) == [(NAMES[fmt], data)]
+    resp, body = await get(api, f"/api/v1/barcodes/{fmt}", data=data, type="svg")
+    assert resp.status == 200 and resp.content_type == "image/svg+xml"
+    assert decode(*svg_pixels(body.decode())) == [(NAMES[fmt], data)]
+
+
+async def test_size_margin_etag_cache_and_errors(api):
+    data = "SIZE-AND-MARGIN"
+    _, body = await get(api, "/api/v1/barcodes/qr", data=data, size=1, margin=0)
+    modules = png_pixels(body)[0]  # one pixel a module, no quiet zone
+    resp, body = await get(api, "/api/v1/barcodes/qr", data=data, size=5, margin=2)
+    assert png_pixels(body)[:2] == ((modules + 4) * 5, (modules + 4) * 5)
+    etag = resp.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert "max-age" in resp.headers["Cache-Control"]
+
+    drawn = barcodes.CACHE.renders
+    again, same = await get(api, "/api/v1/barcodes/qr", data=data, size=5, margin=2)
+    assert same == body and again.headers["ETag"] == etag
+    assert barcodes.CACHE.renders == drawn  # the repeat drew nothing
+    unchanged, empty = await get(api, "/api/v1/barcodes/qr", {"If-None-Match": etag},
+                                 data=data, size=5, margin=2)
+    assert unchanged.status == 304 and empty == b""
+    other, _ = await get(api, "/api/v1/barcodes/qr", data=data, size=5, margin=3)
+    assert other.headers["ETag"] != etag
+
+    for path, params, words in (
+        ("/api/v1/barcodes/qrx", {"data": "x"}, "unknown barcode format"),
+        ("/api/v1/barcodes/ean13", {"data": "not digits"}, "ean13"),
+        ("/api/v1/barcodes/qr", {"data": "x", "size": "0"}, "size"),
+        ("/api/v1/barcodes/qr", {"data": "x", "fg": "red"}, "fg"),
+        ("/api/v1/barcodes/qr", {}, "data"),
+    ):
+        resp, body = await get(api, path, **params)
+        assert resp.status == 400 and words in body.decode(), (path, body)
+    resp = await api.client.get("/api/v1/barcodes/qr", params={"data": "x"})
+    assert resp.status == 401
+
+
+async def test_walletcrew_barcode_route_serves_every_type(api):
+    key = await api.new_key("all", name="wc")
+    base = f"/api/{api.tenant_id}/barcode"
+    headers = {"X-API-KEY": key}
+    for kind, data, name in (("pdf417", "hello pdf", "PDF417"), ("aztec", "hello", "Aztec"),
+                             ("code128", "HELLO-128", "Code 128"),
+                             ("ean13", "5901234123457", "EAN-13")):
+        resp = await api.client.get(f"{base}/{kind}/{data}", params={"w": 400},
+                                    headers=headers)
+        assert resp.status == 200, await resp.text()
+        width, height, pixels = png_pixels(await resp.read())
+        assert width == 400
+        assert decode(width, height, pixels) == [(name, data)]
+
+
+async def test_holder_barcode_uses_the_template_format(api):
+    tpl = await api.gql(CREATE_TEMPLATE, {"input": {"name": "T", "barcodeFormat": "AZTEC"}})
+    p = (await api.gql(CREATE_PASS, {"input": {"templateId": tpl["createTemplate"]["template"][
+        "id"]}}))["createPass"]["pass"]
+    token = p["publicUrl"].split("token=")[1]
+    resp = await api.client.get(f"/p/{p['code']}/barcode.svg", params={"token": token})
+    assert resp.status == 200
+    assert decode(*svg_pixels(await resp.text())) == [("Aztec", p["code"])]
+    resp = await api.client.get(f"/p/{p['code']}/barcode.png", params={"token": token})
+    assert decode(*png_pixels(await resp.read())) == [("Aztec", p["code"])]
+    bad = await api.client.get(f"/p/{p['code']}/barcode.svg", params={"token": "x" * 22})
+    assert bad.status == 404
