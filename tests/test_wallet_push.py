@@ -189,3 +189,26 @@ async def test_the_apns_client_connects_only_where_the_guard_allows(api, apns):
                                                             if ":authority" in
                                                             fake.seen[0]["headers"]
                                                             else "host"].startswith("localhost")
+
+
+async def test_outbox_events_name_the_same_wallet_changes(api):
+    """The seam for the events dispatcher: the outbox rows of holder-visible changes map to
+    the changes the push worker delivers; invisible ones map to none."""
+    from sqlalchemy import select
+
+    from resolvers.models import events
+    from resolvers.wallet.push import WalletChange, change_of_event
+
+    p, _ = await installed_pass(api)
+    await api.gql(UPDATE, {"i": {"id": p["id"], "note": "invisible"}})
+    await api.gql(UPDATE, {"i": {"id": p["id"], "holderName": "Visible"}})
+    await api.gql(f'mutation {{ unlinkPass(input: {{id: "{p["id"]}"}}) {{ pass {{ id }} }} }}')
+    async with api.db.read() as conn:
+        rows = (await conn.execute(select(events).where(events.c.tenant_id == api.tenant_id)
+                                   .order_by(events.c.seq))).all()
+    changes = [change_of_event(r.tenant_id, r.type, r.data) for r in rows]
+    raw = rows[-1].data["pass"]["id"]
+    assert [r.type for r in rows] == ["pass.created", "pass.updated", "pass.updated",
+                                      "pass.unlinked"]
+    assert changes == [None, None, WalletChange(api.tenant_id, (raw,)),
+                       WalletChange(api.tenant_id, (raw,))]

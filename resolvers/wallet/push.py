@@ -128,3 +128,22 @@ async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
         elif result.status != 404:
             report.failed.append(PushResult(obj["id"], result.status, result.detail))
     return report
+
+
+def change_of_event(tenant_id: str, event_type: str, data: dict[str, Any]
+                    ) -> WalletChange | None:
+    """The wallet change an outbox event stands for, if any: how the events dispatcher hands
+    wallet pushes over (``data`` as ``resolvers.events`` snapshots it)."""
+    if event_type.startswith("pass.") and event_type not in ("pass.created", "pass.scanned"):
+        row = data.get("pass") or {}
+        if row.get("wallet_updated_at") and row.get("wallet_updated_at") == row.get(
+                "updated_at"):
+            return WalletChange(tenant_id, pass_ids=(row["id"],))
+        return None
+    if event_type == "template.updated":
+        row = data.get("template") or {}
+        version = row.get("updated_at")
+        return WalletChange(tenant_id, template_id=row["id"],
+                            version=datetime.fromisoformat(version) if isinstance(version, str)
+                            else version)
+    return None
