@@ -1,71 +1,95 @@
-"""The holder's page, ``/p/{code}?token=…``: the pass and its QR code, public fields only."""
+"""The holder's install page, ``/p/{code}?token=…``: the pass (public fields only), its
+barcode, and "Add to Apple Wallet" / "Save to Google Wallet" where the tenant set them up.
 
-from html import escape
+Server-rendered with Jinja2 (autoescaped) under a strict Content-Security-Policy
+(``html_security.page_csp``): no script at all, and one inline style block (the page's
+stylesheet plus the template's colours, checked ``#RRGGBB`` values) allowed by its hash.
+A wrong token and an unknown code are the same 404.
+"""
 
-import qrcode
-import qrcode.image.svg
+from pathlib import Path
+from typing import Any
+
 from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from resolvers.public import public_pass
+from resolvers import ids
+from resolvers.passes import derive_status, remaining_usages
+from resolvers.timeutil import utcnow
+from resolvers.wallet import apple, barcodes, google
+from resolvers.wallet.settings import WalletNotConfigured, google_signer
 
 from .html_security import CSP, page_csp
 from .keys import STATE
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{name}</title>
-<style>{style}</style></head>
-<body><div class="card">
-<header><h1>{name}</h1><div class="status">{status}</div></header>
-<div class="qr">{qr}<div class="code">{code}</div></div>
-<dl>{rows}</dl>
-</div></body></html>
-"""
-STYLE = """
-body {{ font-family: system-ui, sans-serif; background: #f3f4f6; margin: 0; padding: 2rem 1rem; }}
-.card {{ max-width: 22rem; margin: auto; border-radius: 1rem; overflow: hidden;
-         box-shadow: 0 4px 20px rgba(0,0,0,.12); background: #fff; }}
-header {{ background: {bg}; color: {fg}; padding: 1.25rem; }}
-h1 {{ font-size: 1.3rem; margin: 0 0 .25rem; }}
-.status {{ font-size: .85rem; letter-spacing: .05em; text-transform: uppercase; opacity: .85; }}
-.qr {{ padding: 1.25rem; text-align: center; }} .qr svg {{ width: 14rem; height: 14rem; }}
-.code {{ font-family: ui-monospace, monospace; letter-spacing: .1em; margin-top: .5rem; }}
-dl {{ margin: 0; padding: 0 1.25rem 1.25rem; display: grid; grid-template-columns: auto 1fr;
-      gap: .35rem 1rem; }} dt {{ color: #6b7280; }} dd {{ margin: 0; }}
-"""
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"),
+                        autoescape=select_autoescape(["html"]), auto_reload=False)
+CSS = (HERE / "templates" / "install.css").read_text()
 
 
-def qr_svg(data: str) -> str:
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
-    return image.to_string(encoding="unicode")
+COLOURS = "\nheader {{ background: {background}; color: {foreground}; }}\n"
+
+
+def _rows(row: Any, now: Any) -> list[tuple[str, str]]:
+    rows = []
+    if row.holder_name:
+        rows.append(("Holder", row.holder_name))
+    if row.valid_from:
+        rows.append(("Valid from", row.valid_from.strftime("%Y-%m-%d %H:%M UTC")))
+    if row.valid_until:
+        rows.append(("Valid until", row.valid_until.strftime("%Y-%m-%d %H:%M UTC")))
+    left = remaining_usages(row)
+    if left is not None:
+        rows.append(("Uses left", str(left)))
+    rows.extend((f["key"], f["value"]) for f in row.custom_fields if f.get("isPublic"))
+    return rows
+
+
+async def _google_url(request: web.Request, row: Any, template: Any, settings: Any
+                      ) -> str | None:
+    if settings is None or not settings.google_issuer_id:
+        return None
+    state = request.app[STATE]
+    try:
+        return await google.save_url(
+            google_signer(settings, state.secret_key), row, template, api=state.google_api,
+            base_url=state.public_base_url,
+            issuer_name=settings.apple_organization or "passgate", now=utcnow())
+    except (google.SaveLinkUnavailable, WalletNotConfigured):
+        return None  # the page still shows the pass; the button needs the API back
 
 
 async def pass_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    view = await public_pass(state.db, state.secret_key, request.match_info["code"],
-                             request.query.get("token", ""))
-    if view is None:
+    code = ids.normalise_code(request.match_info["code"])
+    token = request.query.get("token", "")
+    if not token or not ids.check_public_token(state.secret_key, code, token):
         return web.Response(status=404, text="No such pass.", content_type="text/plain")
-    rows = []
-    if view["holder_name"]:
-        rows.append(("Holder", view["holder_name"]))
-    if view["valid_from"]:
-        rows.append(("Valid from", view["valid_from"].strftime("%Y-%m-%d %H:%M UTC")))
-    if view["valid_until"]:
-        rows.append(("Valid until", view["valid_until"].strftime("%Y-%m-%d %H:%M UTC")))
-    if view["remaining_usages"] is not None:
-        rows.append(("Uses left", str(view["remaining_usages"])))
-    rows.extend(view["fields"])
-    style = STYLE.format(bg=escape(view["background_color"]),
-                         fg=escape(view["foreground_color"]))
-    html = PAGE.format(
-        name=escape(view["name"]),
-        status=escape(view["status"].replace("_", " ")),
-        style=style,
-        qr=qr_svg(view["code"]),
-        code=escape(view["code"]),
-        rows="".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows),
+    loaded = await apple.load(state.db, code=code)
+    if loaded is None or loaded[0].state == "deleted":
+        return web.Response(status=404, text="No such pass.", content_type="text/plain")
+    row, template, settings = loaded
+    now = utcnow()
+    status = derive_status(row, now)
+    fmt = template.barcode_format if template is not None else "qr"
+    symbol = barcodes.CACHE.image(fmt, row.code, kind="svg", scale=4, margin=4)
+    style = CSS + COLOURS.format(
+        background=(template.background_color if template is not None else None)
+        or "#1f2937",
+        foreground=(template.foreground_color if template is not None else None)
+        or "#ffffff")
+    apple_url = (f"/p/{row.code}/pass.pkpass?token={token}"
+                 if settings is not None and settings.apple_certificate_pem else None)
+    html = TEMPLATES.get_template("install.html").render(
+        name=row.name or (template.name if template is not None else None) or "Pass",
+        status=status.replace("_", " "), status_code=status, code=row.code,
+        style=Markup(style),  # our stylesheet and checked #RRGGBB colours, verbatim
+        barcode_svg=Markup(symbol.body.decode()),  # drawn here from the code: safe inline
+        rows=_rows(row, now), apple_url=apple_url,
+        google_url=await _google_url(request, row, template, settings),
     )
+    policy = page_csp(styles=[style])
     return web.Response(text=html, content_type="text/html",
-                        headers={"Cache-Control": "no-store", CSP: page_csp(styles=[style])})
+                        headers={"Cache-Control": "no-store", CSP: policy})

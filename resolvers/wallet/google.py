@@ -204,3 +204,26 @@ class WalletApi:
             return result
         obj = wallet_object(signer, row, template, now=now, logo_url=logo_url)
         return await self.upsert(signer, f"{vertical}Object", obj)
+
+
+class SaveLinkUnavailable(Exception):
+    """The pass needs a skinny link but the Wallet API did not take its class and object."""
+
+
+async def save_url(signer: GoogleSigner, row: Any, template: Any | None, *,
+                   api: "WalletApi | None", base_url: str, issuer_name: str, now: datetime
+                   ) -> str:
+    """The full save link, or the skinny one after inserting the class and object through
+    the Wallet API (a link may not pass 1,800 characters)."""
+    logo_url = f"{base_url}/wallet/images/logo@2x.png"
+    link = save_link(signer, row, template, origins=[base_url], issuer_name=issuer_name,
+                     logo_url=logo_url, now=now)
+    if link.skinny:
+        result = None if api is None else await api.sync_pass(
+            signer, row, template, issuer_name=issuer_name, logo_url=logo_url, now=now)
+        if result is None or not result.ok:
+            detail = f" ({result.status}: {result.detail[:120]})" if result else ""
+            raise SaveLinkUnavailable(
+                "this pass is too large for a Google save link on its own and the Google "
+                "Wallet API did not take its class and object" + detail)
+    return link.url
