@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from resolvers.db import Database
-from resolvers.outbound import Outbound
 from resolvers.wallet.apns import ApnsClient
 from resolvers.wallet.google import WalletApi
 from resolvers.wallet.push import PushReport, WalletChange, deliver, deliver_google
@@ -82,11 +81,7 @@ async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
     settings, state = app[SETTINGS], app[STATE]
     client = ApnsClient(settings.apns_url, allow_private=settings.webhook_allow_private,
                         ca_file=str(settings.apns_ca_file) if settings.apns_ca_file else None)
-    outbound = getattr(state, "outbound", None)
-    own_outbound = outbound is None
-    if outbound is None:
-        outbound = Outbound(allow_private=settings.webhook_allow_private)
-    state.google_api = WalletApi(outbound, settings.google_wallet_api_url)
+    state.google_api = WalletApi(state.outbound, settings.google_wallet_api_url)
     worker = app[WALLET_PUSH] = WalletPushWorker(
         state.db, state.secret_key, client, state.google_api,
         logo_url=f"{settings.public_base_url}/wallet/images/logo@2x.png")
@@ -101,5 +96,3 @@ async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await client.close()
-        if own_outbound:
-            await outbound.close()
