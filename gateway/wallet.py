@@ -17,8 +17,6 @@ from resolvers.wallet.settings import WalletNotConfigured
 
 from .keys import SETTINGS, STATE
 
-PKPASS_CACHE = web.AppKey("pkpass_cache", apple.PkpassCache)
-
 
 def web_service_url(app: web.Application) -> str:
     return app[SETTINGS].public_base_url + "/wallet/apple"
@@ -46,7 +44,7 @@ def pkpass_response(blob: bytes, row: Any, **headers: str) -> web.Response:
 def render_pkpass(app: web.Application, loaded: tuple[Any, Any, Any]) -> bytes:
     """The signed pass (from the cache when nothing that shapes it changed)."""
     row, template, settings = loaded
-    return app[PKPASS_CACHE].render(row, template, settings,
+    return apple.CACHE.render(row, template, settings,
                                     server_secret=app[STATE].secret_key,
                                     web_service_url=web_service_url(app), now=utcnow())
 
@@ -102,7 +100,6 @@ def install(app: web.Application) -> None:
     from . import passkit as passkit_service  # it builds on this module
     from .wallet_push import wallet_push_context
 
-    app[PKPASS_CACHE] = apple.PkpassCache()
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
     app.router.add_get("/wallet/images/{name}", wallet_image)
     app.router.add_get("/p/{code}/barcode.{ext:png|svg}", public_barcode)

@@ -265,3 +265,6 @@ class PkpassCache:
         if len(self._items) > self._size:
             self._items.popitem(last=False)
         return blob
+
+
+CACHE = PkpassCache()  # one per process, shared by the page, the API and the web service

@@ -16,6 +16,10 @@ STATE = {"ACTIVE": "active", "SUSPENDED": "suspended", "UNLINKED": "unlink",
 STATE_FILTER = {"active": "ACTIVE", "suspended": "SUSPENDED", "unlink": "UNLINKED",
                 "unlinked": "UNLINKED", "deleted": "DELETED"}
 
+# Our wallet platforms in AccessGrid's device words.
+DEVICE_PLATFORMS = {"apple": "ios", "google": "android"}
+DEVICE_TYPES = {"apple": "iphone", "google": "phone"}
+
 # Issue and update fields kept in the pass's attributes, with their wire type. Only these
 # come back on a card, so attributes written through another dialect never leak (a stray
 # ``details`` would make the SDK read the card as a unified pass).
@@ -41,10 +45,13 @@ def card(p: dict[str, Any], organization: str | None, *, devices: bool = False
     attrs = p["attributes"] or {}
     out: dict[str, Any] = {k: v for k, v in attrs.items()
                            if k in ATTRIBUTES and k not in NOT_ECHOED}
+    wallet = p.get("wallet") or {}
     out.update({
         "id": p["externalId"] or raw_id(p["id"]),  # a moved card keeps its id
-        "install_url": p["publicUrl"],
-        "direct_install_url": p["publicUrl"],
+        "install_url": wallet.get("installUrl") or p["publicUrl"],
+        # A Google save link; on Apple-only tenants the .pkpass; else the install page.
+        "direct_install_url": wallet.get("googleSaveUrl") or wallet.get("applePassUrl")
+        or p["publicUrl"],
         "state": STATE[p["state"]],
         "full_name": p["holderName"],
         "email": p["holderEmail"],
@@ -53,7 +60,7 @@ def card(p: dict[str, Any], organization: str | None, *, devices: bool = False
         "card_template_id": p["templateId"],
         "card_number": attrs.get("card_number"),
         "site_code": attrs.get("site_code"),
-        "file_data": attrs.get("file_data"),
+        "file_data": attrs.get("file_data") or _file_data(wallet.get("applePassFile")),
         "temporary": bool(attrs.get("temporary", False)),
         "organization_name": organization,
         "start_date": iso(p["validFrom"]),
@@ -61,9 +68,20 @@ def card(p: dict[str, Any], organization: str | None, *, devices: bool = False
         "created_at": iso(p["createdAt"]),
         "metadata": p["metadata"] or {},
     })
-    if devices:
-        out["devices"] = []  # passgate does not track the wallets a pass is installed on
+    if devices:  # the devices that registered the pass (Apple Wallet's web service)
+        out["devices"] = [{"id": d["id"], "platform": DEVICE_PLATFORMS.get(d["platform"],
+                                                                            d["platform"]),
+                           "device_type": DEVICE_TYPES.get(d["platform"], "phone"),
+                           "status": "active"} for d in wallet.get("devices") or []]
     return out
+
+
+def _file_data(file: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Seed 002's ``{file_name, file_size, content_type}`` of the signed .pkpass."""
+    if not file:
+        return None
+    return {"file_name": file["fileName"], "file_size": file["fileSize"],
+            "content_type": file["contentType"]}
 
 
 def one_card(p: dict[str, Any], organization: str | None, *, devices: bool = False

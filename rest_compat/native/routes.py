@@ -340,6 +340,24 @@ async def _barcode(call: Call) -> Answer | None:
                         "public, max-age=86400")
 
 
+WALLET_QUERY = spec(F("code", required=True, max_length=64, description="the pass code"))
+WALLETS = {"apple": ("applePassUrl", "Apple Wallet", "setAppleWallet"),
+           "google": ("googleSaveUrl", "Google Wallet", "setGoogleWallet")}
+
+
+def _wallet_link(platform: str) -> Any:
+    field, name, mutation = WALLETS[platform]
+
+    def present(data: dict[str, Any], call: Call) -> Answer:
+        url = data["pass"]["wallet"][field]
+        if url is None:
+            raise RestError(409, "CONFLICT", f"{name} is not configured for this tenant "
+                                             f"(an admin sets it with {mutation})")
+        return Answer({"data": {"url": url}}, status=302, headers={"Location": url})
+
+    return present
+
+
 B = "/api/v1"
 ROUTES: list[Route] = [
     Route("GET", f"{B}/passes", "NativeListPasses", "passes:read", "read", "List passes",
@@ -439,6 +457,18 @@ ROUTES: list[Route] = [
     Route("GET", f"{B}/usage", "NativeUsage", "any", "read",
           "This month's usage, quotas and rate limits", lambda c: {}, _usage,
           response=_single("NativeUsage"), tag="Account"),
+    Route("GET", "/api/wallet/apple", "NativeWalletLinks", "passes:read", "read",
+          "Add to Apple Wallet: a redirect to the signed .pkpass", lambda c: dict(c.query),
+          _wallet_link("apple"), query=WALLET_QUERY, status=302, tag="Wallet",
+          response={"type": "object"},
+          description="302 to the pass's public, token-signed .pkpass link (application/"
+                      "vnd.apple.pkpass); 409 when the tenant has no Apple Wallet settings."),
+    Route("GET", "/api/wallet/google", "NativeWalletLinks", "passes:read", "read",
+          "Save to Google Wallet: a redirect to the save link", lambda c: dict(c.query),
+          _wallet_link("google"), query=WALLET_QUERY, status=302, tag="Wallet",
+          response={"type": "object"},
+          description="302 to https://pay.google.com/gp/v/save/<JWT>; 409 when the tenant "
+                      "has no Google Wallet settings."),
     Route("GET", f"{B}/barcodes/{{format}}", None, "any", "read",
           "A barcode image (PNG or SVG)", lambda c: {}, lambda d, c: None, query=BARCODE,
           precheck=_barcode, tag="Barcodes",

@@ -9,8 +9,10 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from resolvers.ids import public_token
-from resolvers.wallet import passkit
+from resolvers.timeutil import utcnow
+from resolvers.wallet import apple, passkit
 from resolvers.wallet import settings as wallet_settings
+from resolvers.wallet.settings import WalletNotConfigured
 
 from .links import google_link
 
@@ -56,8 +58,16 @@ class WalletSettings:
 
 @strawberry.type(description="A device that installed the pass (Apple Wallet registrations).")
 class WalletDevice:
+    id: str
     platform: str
     registered_at: datetime
+
+
+@strawberry.type(description="The signed .pkpass as a file.")
+class ApplePassFile:
+    file_name: str
+    file_size: int
+    content_type: str
 
 
 _per_request: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
@@ -121,4 +131,24 @@ class PassWallet:
             return [[r for r in rows if r.pass_id == key] for key in keys]
 
         rows = await _request_loader(info, "wallet_devices", load).load(self.row.id)
-        return [WalletDevice(platform=r.platform, registered_at=r.created_at) for r in rows]
+        return [WalletDevice(id=r.id, platform=r.platform, registered_at=r.created_at)
+                for r in rows]
+
+    @strawberry.field(description="The .pkpass's name, size and type (AccessGrid's file_data); "
+                                  "null without Apple settings.")
+    async def apple_pass_file(self, info: Info) -> ApplePassFile | None:
+        settings = await tenant_wallet_settings(info, self.row.tenant_id)
+        if settings is None or not settings.apple_certificate_pem:
+            return None
+        template = (await info.context.loaders["template"].load(self.row.template_id)
+                    if self.row.template_id else None)
+        app = info.context.app
+        try:
+            blob = apple.CACHE.render(self.row, template, settings,
+                                      server_secret=app.secret_key,
+                                      web_service_url=f"{app.public_base_url}/wallet/apple",
+                                      now=utcnow())
+        except WalletNotConfigured:
+            return None
+        return ApplePassFile(file_name=apple.file_name(self.row), file_size=len(blob),
+                             content_type=apple.CONTENT_TYPE)

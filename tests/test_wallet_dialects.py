@@ -1,0 +1,84 @@
+"""Every dialect speaks wallet: AccessGrid's install_url, direct_install_url, file_data and
+devices (through the unchanged SDK), and PassQR's /api/wallet/apple|google?code=."""
+
+import io
+import zipfile
+
+from tests.fragments import CREATE_PASS
+from tests.test_rest_accessgrid import sdk_for, thread
+from tests.test_wallet_google import SET_GOOGLE
+from tests.test_wallet_passkit import Device, pass_json
+from tests.wallet_certs import configure_apple, service_account
+
+
+async def test_accessgrid_cards_carry_wallet_links_file_data_and_devices(api):
+    await configure_apple(api)
+    sdk = await sdk_for(api)
+    template = await thread(sdk.console.create_template, name="Badge", platform="apple",
+                            use_case="corporate_id", protocol="desfire")
+    card = await thread(sdk.access_cards.issue, card_template_id=template.id,
+                        full_name="Ada Lovelace", employee_id="E-1")
+    assert card.install_url.startswith("http://passes.test/p/")
+    assert card.direct_install_url.startswith("http://passes.test/p/")  # Apple only: .pkpass
+    assert ".pkpass?token=" in card.direct_install_url
+    fetched = await thread(sdk.access_cards.get, card.id)
+    assert fetched.devices == []
+    pkpass = await api.client.get(card.direct_install_url.removeprefix("http://passes.test"))
+    blob = await pkpass.read()
+    assert fetched.file_data == {"file_name": pkpass.headers["Content-Disposition"].split(
+        'filename="')[1].rstrip('"'), "file_size": len(blob),
+        "content_type": "application/vnd.apple.pkpass"}
+
+    # An iPhone installs it and registers: the card now lists the device.
+    data = pass_json(blob)
+    assert (await Device(api.client, data).register()).status == 201
+    fetched = await thread(sdk.access_cards.get, card.id)
+    assert [(d["platform"], d["device_type"], d["status"]) for d in fetched.devices] == [
+        ("ios", "iphone", "active")]
+    assert fetched.devices[0]["id"].startswith("wrg_")
+
+    # With Google set up too, the direct link is Google's save link.
+    await api.gql(SET_GOOGLE, {"input": {"issuerId": "42",
+                                         "serviceAccount": service_account().json()}})
+    fetched = await thread(sdk.access_cards.get, card.id)
+    assert fetched.direct_install_url.startswith("https://pay.google.com/gp/v/save/")
+    assert fetched.install_url == card.install_url
+
+
+async def test_passqr_wallet_routes_redirect_to_the_links(api):
+    p = (await api.gql(CREATE_PASS, {"input": {"name": "QR"}}))["createPass"]["pass"]
+    auth = {"Authorization": f"Bearer {api.key}"}
+    refused = await api.client.get("/api/wallet/apple", params={"code": p["code"]},
+                                   headers=auth, allow_redirects=False)
+    assert refused.status == 409
+    assert "Apple Wallet is not configured" in (await refused.json())["message"]
+
+    await configure_apple(api)
+    await api.gql(SET_GOOGLE, {"input": {"issuerId": "42",
+                                         "serviceAccount": service_account().json()}})
+    apple = await api.client.get("/api/wallet/apple", params={"code": p["code"]},
+                                 headers=auth, allow_redirects=False)
+    assert apple.status == 302
+    assert apple.headers["Location"].startswith(f"http://passes.test/p/{p['code']}/pass.pkpass")
+    again = await api.client.get("/api/wallet/apple", params={"code": p["code"].lower()},
+                                 headers=auth, allow_redirects=False)
+    assert again.headers["Location"] == apple.headers["Location"]  # codes ignore case
+    followed = await api.client.get(
+        apple.headers["Location"].removeprefix("http://passes.test"))
+    assert followed.status == 200
+    assert followed.headers["Content-Type"] == "application/vnd.apple.pkpass"
+    with zipfile.ZipFile(io.BytesIO(await followed.read())) as zf:
+        assert "signature" in zf.namelist()
+    google = await api.client.get("/api/wallet/google", params={"code": p["code"]},
+                                  headers=auth, allow_redirects=False)
+    assert google.status == 302
+    assert google.headers["Location"].startswith("https://pay.google.com/gp/v/save/")
+
+    missing = await api.client.get("/api/wallet/google", params={"code": "NOPE"},
+                                   headers=auth, allow_redirects=False)
+    assert missing.status == 404
+    other = await api.other_tenant()
+    theirs = await api.client.get("/api/wallet/apple", params={"code": p["code"]},
+                                  headers={"Authorization": f"Bearer {other.key}"},
+                                  allow_redirects=False)
+    assert theirs.status == 404
