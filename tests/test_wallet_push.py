@@ -120,13 +120,11 @@ async def test_a_change_pushes_every_registered_device_after_commit(pushing_api)
     assert (await device.register(push_token="aa" * 32)).status == 201
     assert (await second.register(push_token="bb" * 32)).status == 201
     fake.gone.add("bb" * 32)
-    fake.delay = 0.5
+    fake.delay = 1.0  # APNs answers slowly: the request must not wait for it
     worker = api.client.app[WALLET_PUSH]
 
-    started = time.monotonic()
     await api.gql(UPDATE, {"i": {"id": p["id"], "holderName": "Grace"}})
-    assert time.monotonic() - started < fake.delay  # the request never waits for APNs
-    assert fake.seen == []
+    assert fake.seen == []  # answered before APNs was (the server records after its delay)
     await asyncio.wait_for(worker.idle(), 10)
 
     assert sorted(s["path"] for s in fake.seen) == [f"/3/device/{'aa' * 32}",
