@@ -16,10 +16,11 @@ def _p(**names: str) -> Callable[[dict[str, str]], dict[str, str]]:
 
 def sample(params: Callable[[dict[str, str]], dict[str, str]] | None = None,
            body: Callable[[dict[str, str]], Any] | Any = None,
-           query: dict[str, str] | None = None) -> Sample:
+           query: Callable[[dict[str, str]], dict[str, str]] | dict[str, str] | None = None
+           ) -> Sample:
     def build(o: dict[str, str]) -> tuple[dict[str, str], Any, dict[str, str]]:
         return ((params(o) if params else {}), (body(o) if callable(body) else body),
-                dict(query or {}))
+                dict((query(o) if callable(query) else query) or {}))
     return build
 
 
@@ -58,6 +59,8 @@ NATIVE = {
     "PUT /api/v1/qr/{id}": sample(_p(id="qr"), {"status": "paused"}),
     "DELETE /api/v1/qr/{id}": sample(_p(id="qr")),
     "GET /api/v1/qr/{id}/analytics": sample(_p(id="qr"), query={"days": "3"}),
+    "GET /api/wallet/apple": sample(query=lambda o: {"code": o["code"]}),
+    "GET /api/wallet/google": sample(query=lambda o: {"code": o["code"]}),
 }
 PASSENGINE = {
     "GET /api/v1/passes": sample(query={"status": "active", "limit": "5"}),
