@@ -9,6 +9,7 @@ is signed as S/MIME text (LF turned into CRLF) and Wallet rejects the pass.
 import hashlib
 import hmac
 import io
+import time
 import zipfile
 from collections import OrderedDict
 from datetime import datetime
@@ -20,7 +21,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import ids
 from ..db import Database
@@ -211,33 +212,52 @@ def wallet_tag(row: Any) -> datetime:
     return row.wallet_updated_at or row.created_at
 
 
-async def load(db: Database, *, code: str | None = None, pass_id: str | None = None,
-               tenant_id: str | None = None) -> tuple[Any, Any | None, Any | None] | None:
-    """The pass row, its template row and the tenant's wallet settings row; None when no
-    such pass. One statement."""
-    tpl = templates.alias("tpl")
-    ws = wallet_settings.alias("ws")
-    stmt = (select(passes, *[c.label(f"tpl_{c.name}") for c in tpl.c],
-                   *[c.label(f"ws_{c.name}") for c in ws.c])
-            .outerjoin(tpl, tpl.c.id == passes.c.template_id)
-            .outerjoin(ws, ws.c.tenant_id == passes.c.tenant_id))
-    if code is not None:
-        stmt = stmt.where(passes.c.code == ids.normalise_code(code))
-    if pass_id is not None:
-        stmt = stmt.where(passes.c.id == pass_id)
-    if tenant_id is not None:
-        stmt = stmt.where(passes.c.tenant_id == tenant_id)
+_TPL = templates.alias("tpl")
+_LOAD = (select(passes, *[c.label(f"tpl_{c.name}") for c in _TPL.c])
+         .outerjoin(_TPL, _TPL.c.id == passes.c.template_id))
+# Built once: a download is one prepared statement (plus the settings, cached below).
+_BY_CODE = _LOAD.where(passes.c.code == bindparam("code"))
+_BY_ID = _LOAD.where(passes.c.id == bindparam("pass_id"))
+SETTINGS_TTL = 1.0  # seconds another process's change of wallet settings may take to show
+_settings: dict[str, tuple[float, Any]] = {}
+
+
+async def tenant_settings(db: Database, tenant_id: str) -> Any | None:
+    """The tenant's wallet settings row, read at most once a second per process (they
+    change rarely; ``forget_settings`` drops this process's copy at once)."""
+    now = time.monotonic()
+    cached = _settings.get(tenant_id)
+    if cached is not None and now - cached[0] < SETTINGS_TTL:
+        return cached[1]
     async with db.read() as conn:
-        found = (await conn.execute(stmt)).first()
+        found = (await conn.execute(select(wallet_settings).where(
+            wallet_settings.c.tenant_id == tenant_id))).first()
+    row = SimpleNamespace(**found._mapping) if found is not None else None
+    if len(_settings) > 10_000:
+        _settings.clear()
+    _settings[tenant_id] = (now, row)
+    return row
+
+
+def forget_settings(tenant_id: str) -> None:
+    _settings.pop(tenant_id, None)
+
+
+async def load(db: Database, *, code: str | None = None, pass_id: str | None = None
+               ) -> tuple[Any, Any | None, Any | None] | None:
+    """The pass row (by code or id), its template row and the tenant's wallet settings
+    row; None when no such pass."""
+    stmt, params = ((_BY_CODE, {"code": ids.normalise_code(code)}) if code is not None
+                    else (_BY_ID, {"pass_id": pass_id}))
+    async with db.read() as conn:
+        found = (await conn.execute(stmt, params)).first()
     if found is None:
         return None
     m = found._mapping
     row = SimpleNamespace(**{c.name: m[c.name] for c in passes.c})
-    template = (SimpleNamespace(**{c.name: m[f"tpl_{c.name}"] for c in tpl.c})
+    template = (SimpleNamespace(**{c.name: m[f"tpl_{c.name}"] for c in _TPL.c})
                 if m["tpl_id"] is not None else None)
-    settings = (SimpleNamespace(**{c.name: m[f"ws_{c.name}"] for c in ws.c})
-                if m["ws_tenant_id"] is not None else None)
-    return row, template, settings
+    return row, template, await tenant_settings(db, row.tenant_id)
 
 
 class PkpassCache:

@@ -188,6 +188,8 @@ def _cert_pem(cert: x509.Certificate) -> str:
 
 
 async def _upsert(db: Database, tenant_id: str, values: dict[str, Any]) -> Any:
+    from .apple import forget_settings  # apple builds on this module
+
     now = utcnow()
     async with db.write() as conn:
         exists = await conn.scalar(
@@ -199,8 +201,10 @@ async def _upsert(db: Database, tenant_id: str, values: dict[str, Any]) -> Any:
             await conn.execute(update(wallet_settings)
                                .where(wallet_settings.c.tenant_id == tenant_id)
                                .values(updated_at=now, **values))
-        return (await conn.execute(
+        row = (await conn.execute(
             select(wallet_settings).where(wallet_settings.c.tenant_id == tenant_id))).one()
+    forget_settings(tenant_id)  # after the commit: this process sees the change at once
+    return row
 
 
 async def set_apple(db: Database, server_secret: bytes, tenant_id: str, *,
