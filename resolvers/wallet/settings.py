@@ -9,6 +9,7 @@ certificate says. Private keys are sealed with ``secretbox`` and never returned.
 
 import base64
 import binascii
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -279,8 +280,28 @@ def describe(row: Any | None) -> dict[str, Any]:
     return {"apple": apple, "google": google}
 
 
+# Loading an RSA key checks it (~0.1 s): signers are kept per tenant and settings version.
+_SIGNERS: "OrderedDict[tuple[str, str, Any], Any]" = OrderedDict()
+
+
+def _remembered(kind: str, row: Any, make: Any) -> Any:
+    key = (kind, row.tenant_id, row.updated_at)
+    found = _SIGNERS.get(key)
+    if found is None:
+        found = _SIGNERS[key] = make()
+        if len(_SIGNERS) > 256:
+            _SIGNERS.popitem(last=False)
+    return found
+
+
 def apple_signer(row: Any | None, server_secret: bytes) -> AppleSigner:
     """The Apple identity ready to sign, or WalletNotConfigured naming what is missing."""
+    if row is not None and row.apple_certificate_pem:
+        return _remembered("apple", row, lambda: _apple_signer(row, server_secret))
+    return _apple_signer(row, server_secret)
+
+
+def _apple_signer(row: Any | None, server_secret: bytes) -> AppleSigner:
     if row is None or not row.apple_certificate_pem:
         raise WalletNotConfigured(
             "Apple Wallet is not configured for this tenant: set the pass type id, team id, "
@@ -301,6 +322,12 @@ def apple_signer(row: Any | None, server_secret: bytes) -> AppleSigner:
 
 
 def google_signer(row: Any | None, server_secret: bytes) -> GoogleSigner:
+    if row is not None and row.google_issuer_id:
+        return _remembered("google", row, lambda: _google_signer(row, server_secret))
+    return _google_signer(row, server_secret)
+
+
+def _google_signer(row: Any | None, server_secret: bytes) -> GoogleSigner:
     if row is None or not row.google_issuer_id:
         raise WalletNotConfigured(
             "Google Wallet is not configured for this tenant: set the issuer id and the "
