@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from resolvers import ids
 from resolvers.passes import derive_status, remaining_usages
+from resolvers.public import pass_id_by_token
 from resolvers.timeutil import utcnow
 from resolvers.wallet import apple, barcodes, google
 from resolvers.wallet.settings import WalletNotConfigured, google_signer
@@ -65,9 +66,8 @@ async def pass_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
     token = request.query.get("token", "")
-    if not token or not ids.check_public_token(state.secret_key, code, token):
-        return web.Response(status=404, text="No such pass.", content_type="text/plain")
-    loaded = await apple.load(state.db, code=code)
+    pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
+    loaded = None if pass_id is None else await apple.load(state.db, pass_id=pass_id)
     if loaded is None or loaded[0].state == "deleted":
         return web.Response(status=404, text="No such pass.", content_type="text/plain")
     row, template, settings = loaded
@@ -80,7 +80,7 @@ async def pass_page(request: web.Request) -> web.Response:
         or "#1f2937",
         foreground=(template.foreground_color if template is not None else None)
         or "#ffffff")
-    apple_url = (f"/p/{row.code}/pass.pkpass?token={token}"
+    apple_url = (f"/p/{code}/pass.pkpass?token={token}"
                  if settings is not None and settings.apple_certificate_pem else None)
     html = TEMPLATES.get_template("install.html").render(
         name=row.name or (template.name if template is not None else None) or "Pass",

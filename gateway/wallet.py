@@ -72,9 +72,10 @@ async def public_barcode(request: web.Request) -> web.Response:
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
     token = request.query.get("token", "")
-    if not token or not ids.check_public_token(state.secret_key, code, token):
+    pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
+    if pass_id is None:
         raise web.HTTPNotFound(text="No such pass.")
-    loaded = await apple.load(state.db, code=code)
+    loaded = await apple.load(state.db, pass_id=pass_id)
     if loaded is None or loaded[0].state == "deleted":
         raise web.HTTPNotFound(text="No such pass.")
     template = loaded[1]

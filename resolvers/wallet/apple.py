@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 from sqlalchemy import bindparam, select
 
-from .. import ids
 from ..db import Database
 from ..models import passes, templates, wallet_settings
 from ..passes import derive_status
@@ -216,7 +215,6 @@ _TPL = templates.alias("tpl")
 _LOAD = (select(passes, *[c.label(f"tpl_{c.name}") for c in _TPL.c])
          .outerjoin(_TPL, _TPL.c.id == passes.c.template_id))
 # Built once: a download is one prepared statement (plus the settings, cached below).
-_BY_CODE = _LOAD.where(passes.c.code == bindparam("code"))
 _BY_ID = _LOAD.where(passes.c.id == bindparam("pass_id"))
 SETTINGS_TTL = 1.0  # seconds another process's change of wallet settings may take to show
 _settings: dict[str, tuple[float, Any]] = {}
@@ -243,14 +241,12 @@ def forget_settings(tenant_id: str) -> None:
     _settings.pop(tenant_id, None)
 
 
-async def load(db: Database, *, code: str | None = None, pass_id: str | None = None
-               ) -> tuple[Any, Any | None, Any | None] | None:
-    """The pass row (by code or id), its template row and the tenant's wallet settings
-    row; None when no such pass."""
-    stmt, params = ((_BY_CODE, {"code": ids.normalise_code(code)}) if code is not None
-                    else (_BY_ID, {"pass_id": pass_id}))
+async def load(db: Database, *, pass_id: str) -> tuple[Any, Any | None, Any | None] | None:
+    """The pass row, its template row and the tenant's wallet settings row; None when no
+    such pass. (Codes are unique per tenant only: find the id from a public URL with
+    ``resolvers.public.pass_id_by_token``.)"""
     async with db.read() as conn:
-        found = (await conn.execute(stmt, params)).first()
+        found = (await conn.execute(_BY_ID, {"pass_id": pass_id})).first()
     if found is None:
         return None
     m = found._mapping

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from resolvers.ids import public_token
+from resolvers.ids import pass_token
 from resolvers.timeutil import utcnow
 from resolvers.wallet import apple, passkit
 from resolvers.wallet import settings as wallet_settings
@@ -100,7 +100,7 @@ class PassWallet:
         return info.context.app.public_base_url
 
     def _token(self, info: Info) -> str:
-        return public_token(info.context.app.secret_key, self.row.code)
+        return pass_token(info.context.app.secret_key, self.row)
 
     @strawberry.field(description="The signed .pkpass; null when the tenant has no Apple "
                                   "Wallet settings.")
