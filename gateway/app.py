@@ -18,6 +18,7 @@ from schema.schema import build_schema
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
 from .html_security import security_headers
+from .idempotency import idempotent_writes
 from .keys import DB, LIMITER, METER, METRICS, REDIS, SETTINGS, STATE
 from .metrics import Metrics
 from .metrics import handler as metrics_handler
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[metrics.middleware(), security_headers, request_context, authenticate,
-                     enforce_plan_and_limits],
+                     enforce_plan_and_limits, idempotent_writes],
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics

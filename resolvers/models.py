@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -438,3 +439,24 @@ class ScanStat(SQLModel, table=True):
 
 
 scan_stats = ScanStat.__table__
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A client's idempotency key: claimed (no status yet) before its request runs, then
+    the answer, kept 24 hours so a retry gets it again (``resolvers/idempotency.py``)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    tenant_id: str = Field(foreign_key="tenants.id", primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of the request: a retry must match
+    request: str = Field(max_length=200)  # what it was, for the error a mismatch gets
+    status: int | None = None
+    content_type: str | None = Field(default=None, max_length=200)
+    headers: dict[str, str] | None = json_column(nullable=True)
+    body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime
+
+
+idempotency_keys = IdempotencyKey.__table__

@@ -3,6 +3,7 @@
 import strawberry
 from strawberry import UNSET
 
+from schema.idempotency import key_field
 from schema.scalars import JSON
 
 
@@ -13,6 +14,7 @@ class UpsertCustomerInput:
     name: str | None = UNSET
     phone: str | None = UNSET
     attributes: JSON | None = UNSET
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.input

@@ -1,9 +1,12 @@
 """Customer mutations."""
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from resolvers import customers as customer_data
+from schema.idempotency import once, reload
 from schema.ids import raw_id
 from schema.inputs import provided
 
@@ -18,10 +21,20 @@ class CustomerMutations:
         self, info: Info, input: UpsertCustomerInput
     ) -> UpsertCustomerPayload:
         principal = info.context.require("customers:write")
-        row, created = await customer_data.upsert_customer(
-            info.context.db, principal.tenant_id, provided(input)
-        )
-        return UpsertCustomerPayload(customer=Customer.from_row(row), created=created)
+
+        async def run() -> tuple[UpsertCustomerPayload, dict[str, Any]]:
+            row, created = await customer_data.upsert_customer(
+                info.context.db, principal.tenant_id, provided(input, skip=("idempotency_key",))
+            )
+            return (UpsertCustomerPayload(customer=Customer.from_row(row), created=created),
+                    {"ids": [row.id], "created": created})
+
+        async def replay(saved: dict[str, Any]) -> UpsertCustomerPayload:
+            rows = await reload(info, "customer", saved["ids"])
+            return UpsertCustomerPayload(customer=Customer.from_row(rows[0]),
+                                         created=saved["created"])
+
+        return await once(info, "upsertCustomer", input, run, replay)
 
     @strawberry.mutation
     async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:

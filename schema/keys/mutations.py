@@ -1,11 +1,13 @@
 """API key rotation."""
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers import auth
+from schema.idempotency import key_field, once, seal, unseal
 
 from ..viewer.types import ApiKeyInfo
 
@@ -36,6 +38,7 @@ class CreateApiKeyInput:
         default="native",
         description="native, passengine (a 2pk_ key), accessgrid (an account id and a "
                     "signing secret) or walletcrew.")
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.type
@@ -52,16 +55,28 @@ class KeyMutations:
     @strawberry.mutation(description="Needs the admin scope. A key for one integration.")
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         principal = info.context.require("admin")
-        minted = await auth.create_key(
-            info.context.db, principal.tenant_id, name=input.name, scopes=input.scopes,
-            dialect=input.dialect, server_secret=info.context.app.secret_key,
-            caller_key_id=principal.key_id,
-        )
-        return CreateApiKeyPayload(
-            key=ApiKeyInfo(id=minted.id, name=minted.name, prefix=minted.prefix,
-                           dialect=minted.dialect),
-            secret=minted.key, account_id=minted.account_id,
-        )
+
+        def payload(saved: dict[str, Any], secret: str) -> CreateApiKeyPayload:
+            return CreateApiKeyPayload(
+                key=ApiKeyInfo(id=saved["id"], name=saved["name"], prefix=saved["prefix"],
+                               dialect=saved["dialect"]),
+                secret=secret, account_id=saved["account_id"],
+            )
+
+        async def run() -> tuple[CreateApiKeyPayload, dict[str, Any]]:
+            minted = await auth.create_key(
+                info.context.db, principal.tenant_id, name=input.name, scopes=input.scopes,
+                dialect=input.dialect, server_secret=info.context.app.secret_key,
+                caller_key_id=principal.key_id,
+            )
+            saved = {"id": minted.id, "name": minted.name, "prefix": minted.prefix,
+                     "dialect": minted.dialect, "account_id": minted.account_id}
+            return payload(saved, minted.key), {**saved, "secret": seal(info, minted.key)}
+
+        async def replay(saved: dict[str, Any]) -> CreateApiKeyPayload:
+            return payload(saved, unseal(info, saved["secret"]))
+
+        return await once(info, "createApiKey", input, run, replay)
 
     @strawberry.mutation(description="A new secret for an integration, the old one kept for a "
                                      "grace period.")

@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 from strawberry import UNSET
 
+from schema.idempotency import key_field
 from schema.scalars import JSON
 
 from .types import PassState, PassStatus, PassType
@@ -56,6 +57,7 @@ class CreatePassInput:
     state: PassState | None = strawberry.field(
         default=UNSET, description="Life-cycle state to start in (imports); default ACTIVE."
     )
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.input
@@ -66,6 +68,7 @@ class CreatePassesInput:
         description="Skip (and list in `skipped`) the passes whose code or externalId the "
         "tenant already has, instead of refusing the request: an import can be run again.",
     )
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.input

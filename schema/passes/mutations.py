@@ -1,11 +1,14 @@
 """Pass mutations, validation included."""
 
+from typing import Any
+
 import strawberry
-from strawberry import relay
+from strawberry import UNSET, relay
 from strawberry.types import Info
 
 from resolvers import passes as pass_data
-from resolvers.errors import DomainError
+from resolvers.errors import BadInput, DomainError
+from schema.idempotency import once, reload
 from schema.ids import raw_id
 from schema.inputs import provided
 
@@ -39,16 +42,32 @@ async def _change_state(info: Info, input: PassIdInput, action: str) -> PassPayl
     return PassPayload(pass_=Pass.from_row(row))
 
 
+def _passes(rows: list[Any], skipped: list[dict[str, Any]]) -> PassesPayload:
+    return PassesPayload(
+        passes=[Pass.from_row(r) for r in rows], count=len(rows),
+        skipped=[SkippedPass(index=s["index"], code=s["code"], external_id=s["external_id"],
+                             pass_id=strawberry.ID(relay.to_base64(Pass, s["pass_id"])))
+                 for s in skipped],
+    )
+
+
 @strawberry.type
 class PassMutations:
     @strawberry.mutation
     async def create_pass(self, info: Info, input: CreatePassInput) -> PassPayload:
         principal = info.context.require("passes:write")
-        rows = await pass_data.create_passes(
-            info.context.db, principal.tenant_id, [provided(input, ids=REFS)],
-            plan=principal.plan,
-        )
-        return PassPayload(pass_=Pass.from_row(rows[0]))
+
+        async def run() -> tuple[PassPayload, dict[str, Any]]:
+            rows = await pass_data.create_passes(
+                info.context.db, principal.tenant_id,
+                [provided(input, ids=REFS, skip=("idempotency_key",))], plan=principal.plan,
+            )
+            return PassPayload(pass_=Pass.from_row(rows[0])), {"ids": [rows[0].id]}
+
+        async def replay(saved: dict[str, Any]) -> PassPayload:
+            return PassPayload(pass_=Pass.from_row((await reload(info, "pass", saved["ids"]))[0]))
+
+        return await once(info, "createPass", input, run, replay)
 
     @strawberry.mutation(description="Up to 1,000 passes in one transaction: all or none.")
     async def create_passes(self, info: Info, input: CreatePassesInput) -> PassesPayload:
@@ -56,19 +75,26 @@ class PassMutations:
         items = []
         for i, item in enumerate(input.passes):
             try:
+                if item.idempotency_key is not UNSET:
+                    raise BadInput("give idempotencyKey on createPasses' input, not on its "
+                                   "items", field="idempotencyKey")
                 items.append(provided(item, ids=REFS))
             except DomainError as e:
                 raise pass_data.itemised(e, i) from None
-        rows, skipped = await pass_data.import_passes(
-            info.context.db, principal.tenant_id, items, plan=principal.plan,
-            skip_existing=input.skip_existing,
-        )
-        return PassesPayload(
-            passes=[Pass.from_row(r) for r in rows], count=len(rows),
-            skipped=[SkippedPass(index=s.index, code=s.code, external_id=s.external_id,
-                                 pass_id=strawberry.ID(relay.to_base64(Pass, s.pass_id)))
-                     for s in skipped],
-        )
+
+        async def run() -> tuple[PassesPayload, dict[str, Any]]:
+            rows, skipped = await pass_data.import_passes(
+                info.context.db, principal.tenant_id, items, plan=principal.plan,
+                skip_existing=input.skip_existing,
+            )
+            kept = [{"index": s.index, "code": s.code, "external_id": s.external_id,
+                     "pass_id": s.pass_id} for s in skipped]
+            return _passes(rows, kept), {"ids": [r.id for r in rows], "skipped": kept}
+
+        async def replay(saved: dict[str, Any]) -> PassesPayload:
+            return _passes(await reload(info, "pass", saved["ids"]), saved["skipped"])
+
+        return await once(info, "createPasses", input, run, replay)
 
     @strawberry.mutation
     async def update_pass(self, info: Info, input: UpdatePassInput) -> PassPayload:

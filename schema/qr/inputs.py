@@ -3,6 +3,7 @@
 import strawberry
 from strawberry import UNSET
 
+from schema.idempotency import key_field
 from schema.scalars import JSON
 
 from .types import QrStatus, QrType
@@ -16,6 +17,7 @@ class CreateQrCodeInput:
     status: QrStatus = QrStatus.ACTIVE
     style: JSON | None = strawberry.field(
         default=UNSET, description="Colours, logo, frame: kept as given for the renderer.")
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.input

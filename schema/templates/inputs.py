@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 from strawberry import UNSET
 
+from schema.idempotency import key_field
 from schema.scalars import JSON
 
 from ..passes.inputs import MERGE_PATCH
@@ -36,6 +37,7 @@ class CreateTemplateInput:
     google_issuer_id: str | None = UNSET
     settings: JSON | None = strawberry.field(
         default=UNSET, description="Vendor settings, a JSON object kept as given.")
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.input

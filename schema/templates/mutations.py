@@ -1,9 +1,12 @@
 """Template mutations."""
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from resolvers import templates as template_data
+from schema.idempotency import once, reload
 from schema.ids import raw_id
 from schema.inputs import provided
 
@@ -17,10 +20,18 @@ class TemplateMutations:
     @strawberry.mutation
     async def create_template(self, info: Info, input: CreateTemplateInput) -> TemplatePayload:
         principal = info.context.require("templates:write")
-        row = await template_data.create_template(
-            info.context.db, principal.tenant_id, provided(input)
-        )
-        return TemplatePayload(template=Template.from_row(row))
+
+        async def run() -> tuple[TemplatePayload, dict[str, Any]]:
+            row = await template_data.create_template(
+                info.context.db, principal.tenant_id, provided(input, skip=("idempotency_key",))
+            )
+            return TemplatePayload(template=Template.from_row(row)), {"ids": [row.id]}
+
+        async def replay(saved: dict[str, Any]) -> TemplatePayload:
+            rows = await reload(info, "template", saved["ids"])
+            return TemplatePayload(template=Template.from_row(rows[0]))
+
+        return await once(info, "createTemplate", input, run, replay)
 
     @strawberry.mutation
     async def update_template(self, info: Info, input: UpdateTemplateInput) -> TemplatePayload:

@@ -5,6 +5,8 @@ from datetime import datetime
 import strawberry
 from strawberry import UNSET
 
+from schema.idempotency import key_field
+
 from .types import WebhookAuthMethod
 
 
@@ -16,6 +18,7 @@ class CreateWebhookInput:
     description: str | None = UNSET
     enabled: bool = True
     auth_method: WebhookAuthMethod = WebhookAuthMethod.BEARER_TOKEN
+    idempotency_key: str | None = key_field()
 
 
 @strawberry.input

@@ -1,10 +1,13 @@
 """Webhook mutations."""
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from resolvers import deliveries
 from resolvers import webhooks as webhook_data
+from schema.idempotency import once, reload, seal, unseal
 from schema.ids import raw_id
 from schema.inputs import provided
 
@@ -29,16 +32,26 @@ class WebhookMutations:
                                      "answer, and only there. The plan caps how many.")
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
         principal = info.context.require("webhooks:write")
-        row, secret = await webhook_data.create_webhook(
-            info.context.db,
-            principal.tenant_id,
-            principal.plan,
-            info.context.app.secret_key,
-            dialect=principal.dialect,
-            **provided(input),
-            allow_private=info.context.app.outbound.allow_private,
-        )
-        return CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret)
+
+        async def run() -> tuple[CreateWebhookPayload, dict[str, Any]]:
+            row, secret = await webhook_data.create_webhook(
+                info.context.db,
+                principal.tenant_id,
+                principal.plan,
+                info.context.app.secret_key,
+                dialect=principal.dialect,
+                **provided(input, skip=("idempotency_key",)),
+                allow_private=info.context.app.outbound.allow_private,
+            )
+            return (CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret),
+                    {"ids": [row.id], "secret": seal(info, secret)})
+
+        async def replay(saved: dict[str, Any]) -> CreateWebhookPayload:
+            rows = await reload(info, "webhook", saved["ids"])
+            return CreateWebhookPayload(webhook=Webhook.from_row(rows[0]),
+                                        secret=unseal(info, saved["secret"]))
+
+        return await once(info, "createWebhook", input, run, replay)
 
     @strawberry.mutation
     async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> WebhookPayload:
