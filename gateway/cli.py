@@ -4,6 +4,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -105,7 +106,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
                    f"(GraphiQL at /graphql)")
         sys.exit(worker_pool.run(settings, host, port, count))
     click.echo(f"passgate serving on http://{host}:{port} (GraphiQL at /graphql)")
-    web.run_app(create_app(settings), host=host, port=port, print=None)
+    web.run_app(create_app(settings), host=host, port=port, print=None,
+                shutdown_timeout=settings.shutdown_timeout)
 
 
 @main.command()
@@ -448,3 +450,28 @@ def worker() -> None:
                         "%(message)s")
     click.echo("passgate worker delivering webhooks")
     asyncio.run(run_standalone(settings))
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace TARGET if it exists.")
+def backup_command(target: Path, force: bool) -> None:
+    """Copy the SQLite database to TARGET, consistently, while servers keep writing.
+    (PostgreSQL: use pg_dump.)"""
+    from .backup import BackupRefused, backup
+
+    shown = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if shown and total:
+            click.echo(f"\rbackup: {100 * done // total:3d}% ({done}/{total} pages)",
+                       nl=False, err=True)
+
+    try:
+        done = backup(_settings().database_url, target, force=force, progress=progress)
+    except BackupRefused as e:
+        raise click.ClickException(str(e)) from None
+    if shown:
+        click.echo("", err=True)
+    click.echo(f"backed up {done.source} to {done.target}: {done.pages} pages, "
+               f"{done.bytes / 1_048_576:.1f} MiB in {done.seconds:.1f} s")

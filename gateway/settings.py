@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     apns_ca_file: Path | None = None  # extra trust for a staging or test APNs endpoint
     google_wallet_api_url: str = "https://walletobjects.googleapis.com"
 
+    # SIGTERM: seconds requests in flight get to finish before the process exits.
+    shutdown_timeout: float = 30.0
+
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":
         if self.secret_key is not None and not self.secret_key.get_secret_value():

@@ -118,3 +118,22 @@ def temporary_database(admin_url: str) -> Iterator[str]:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def server_process(database_url: str, **extra: str
+                   ) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """One ``passgate serve`` process and its base URL, for tests that signal it themselves;
+    killed afterwards if it is still running."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*PASSGATE, "serve", "--port", str(port)], env=cli_env(database_url, **extra),
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, url)
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
