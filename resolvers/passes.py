@@ -514,10 +514,13 @@ async def change_state(db: Database, tenant_id: str, pass_id: str, action: str) 
 # ---------------------------------------------------------------- listing
 
 
-def _metadata_clause(db: Database, wanted: dict[str, Any]) -> ColumnElement[bool]:
-    """JSON containment: PostgreSQL's ``@>``; on SQLite, equality of every leaf."""
+def _metadata_clause(db: Database, wanted: dict[str, Any], column: Any = None
+                     ) -> ColumnElement[bool]:
+    """JSON containment (of ``meta`` unless another JSON column is given): PostgreSQL's
+    ``@>``; on SQLite, equality of every leaf."""
+    column = passes.c.meta if column is None else column
     if not db.is_sqlite:
-        return type_coerce(passes.c.meta, JSONB).contains(wanted)
+        return type_coerce(column, JSONB).contains(wanted)
     clauses: list[ColumnElement[bool]] = []
 
     def walk(obj: dict[str, Any], path: str) -> None:
@@ -526,18 +529,18 @@ def _metadata_clause(db: Database, wanted: dict[str, Any]) -> ColumnElement[bool
             if isinstance(value, dict) and value:
                 walk(value, sub)
             elif value is None:
-                clauses.append(func.json_type(passes.c.meta, sub) == "null")
+                clauses.append(func.json_type(column, sub) == "null")
             elif isinstance(value, bool):
-                clauses.append(func.json_type(passes.c.meta, sub) == ("true" if value else "false"))
+                clauses.append(func.json_type(column, sub) == ("true" if value else "false"))
             elif isinstance(value, (list, dict)):
                 clauses.append(
-                    func.json_extract(passes.c.meta, sub)
+                    func.json_extract(column, sub)
                     == orjson.dumps(value).decode()
                 )
             else:
                 kinds = ("text",) if isinstance(value, str) else ("integer", "real")
-                clauses.append(func.json_type(passes.c.meta, sub).in_(kinds))
-                clauses.append(func.json_extract(passes.c.meta, sub) == value)
+                clauses.append(func.json_type(column, sub).in_(kinds))
+                clauses.append(func.json_extract(column, sub) == value)
 
     walk(wanted, "$")
     return and_(true(), *clauses)
@@ -554,6 +557,8 @@ async def list_passes(
     metadata: dict[str, Any] | None = None,
     search: str | None = None,
     include_deleted: bool = False,
+    attributes: dict[str, Any] | None = None,
+    template_kinds: list[str] | None = None,
 ) -> Page:
     """Deleted passes are listed only when asked for with ``status: DELETED`` (or, with
     every other pass, ``include_deleted``)."""
@@ -564,6 +569,13 @@ async def list_passes(
         stmt = stmt.where(passes.c.customer_id == customer_id)
     if metadata:
         stmt = stmt.where(_metadata_clause(db, checks.json_object(metadata, "metadata")))
+    if attributes:
+        stmt = stmt.where(_metadata_clause(
+            db, checks.json_object(attributes, "attributes"), passes.c.attributes))
+    if template_kinds is not None:
+        stmt = stmt.where(passes.c.template_id.in_(
+            select(templates.c.id).where(templates.c.tenant_id == tenant_id,
+                                         templates.c.kind.in_(template_kinds))))
     q = checks.text(search, "search", 200) if search else None
     if q:
         found = search_index.substring_clause(db.is_sqlite, q)
@@ -575,7 +587,8 @@ async def list_passes(
     page = await paginate(db, stmt, passes.c.id, args)
     states = (STATES if include_deleted and status is None
               else search_index.counted_states(status))
-    if states and not (template_id or customer_id or metadata or q):
+    if states and not (template_id or customer_id or metadata or q or attributes
+                       or template_kinds is not None):
         page.count_stmt = search_index.count_stmt(tenant_id, states)
     return page
 

@@ -83,6 +83,9 @@ class Route:
     # as the pass's former vendor id (``Dialect.pass_lookup``) and replaced by ours when found;
     # otherwise it is left as sent, for the route's own mapper to answer (404, or a code).
     pass_param: str | None = None
+    # The vendor ignores body fields it does not know (AccessGrid's cards and templates): so
+    # does the route, naming them in the X-Passgate-Ignored-Fields header instead of a 400.
+    ignore_unknown_fields: bool = False
 
 
 def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
@@ -177,13 +180,14 @@ class Endpoint:
             if route.pass_param is not None and dialect.pass_lookup is not None:
                 params[route.pass_param] = await own_pass_id(
                     run, dialect.pass_lookup, params[route.pass_param])
+            ignored: list[str] | None = [] if route.ignore_unknown_fields else None
             call = Call(request, route, params,
-                        _read_query(route, request), _read_body(route, raw), raw,
+                        _read_query(route, request), _read_body(route, raw, ignored), raw,
                         self.principal_of(request), run)
             if route.precheck is not None:
                 early = await route.precheck(call)
                 if early is not None:
-                    return _answer(early, route)
+                    return _ignoring(_answer(early, route), ignored)
             if route.operation is None:
                 raise RuntimeError(f"{route.path}: a route without an operation must answer "
                                    "in its precheck")
@@ -191,7 +195,7 @@ class Endpoint:
             presented = route.present(await run(route.operation, variables), call)
         except RestError as exc:
             return dialect.error(request, exc.status, exc.code, exc.message, exc.field)
-        return _answer(presented, route)
+        return _ignoring(_answer(presented, route), ignored)
 
     def _runner(self, dialect: Dialect, route: Route, request: web.Request) -> Run:
         """Runs one of the dialect's operations; each run gets a fresh context, so loaders
@@ -260,7 +264,20 @@ def _read_query(route: Route, request: web.Request) -> dict[str, Any]:
     return route.query.read(request.query, where="the query string", from_query=True)
 
 
-def _read_body(route: Route, raw: bytes) -> dict[str, Any]:
+IGNORED_HEADER = "X-Passgate-Ignored-Fields"
+GO_ZERO_DATES = ("", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z")
+
+
+def _ignoring(response: web.Response, ignored: list[str] | None) -> web.Response:
+    """Name the body fields a lenient dialect left out, so nothing is dropped silently."""
+    if ignored:
+        response.headers[IGNORED_HEADER] = ", ".join(sorted(ignored))
+    return response
+
+
+def _read_body(route: Route, raw: bytes, ignored: list[str] | None = None) -> dict[str, Any]:
+    """The body under graph names. With ``ignored`` (a dialect whose vendor ignores fields it
+    does not know), unknown fields are left out and listed there instead of refused."""
     if route.body is None:
         return {}
     if not raw.strip():
@@ -272,6 +289,12 @@ def _read_body(route: Route, raw: bytes) -> dict[str, Any]:
             raise RestError.bad(exc.message) from None
     if not isinstance(data, dict):
         raise RestError.bad("request body must be a JSON object")
+    if ignored is not None and route.body.strict:
+        known = {f.wire: f for f in route.body.fields}
+        ignored.extend(k for k in data if k not in known)
+        # Go clients send unset dates as their zero value: absent, as the vendor reads them.
+        data = {k: v for k, v in data.items() if k in known and not (
+            known[k].kind == "datetime" and v in GO_ZERO_DATES)}
     return route.body.read(data, where="the request body")
 
 

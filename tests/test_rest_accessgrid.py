@@ -406,13 +406,10 @@ async def test_the_body_is_signed_byte_for_byte(api):
     assert resp.status == 401
 
 
-async def test_unknown_and_missing_fields_are_400_naming_them(api):
+async def test_missing_and_mistyped_fields_are_400_naming_them(api):
+    """Unknown fields are ignored, as AccessGrid ignores them (test_accessgrid_sdk_readme)."""
     send = await signed_for(api)
     tpl = await template_for(send)
-    status, body = await send("POST", "/v1/key-cards", {
-        "card_template_id": tpl, "full_name": "A", "favourite_colour": "blue"})
-    assert status == 400 and set(body) == {"message"}
-    assert "favourite_colour" in body["message"]
     status, body = await send("POST", "/v1/key-cards", {"card_template_id": tpl})
     assert status == 400 and "full_name" in body["message"]
     status, body = await send("POST", "/v1/key-cards", {"full_name": "A"})
@@ -431,13 +428,11 @@ async def test_unknown_and_missing_fields_are_400_naming_them(api):
     status, card = await send("POST", "/v1/key-cards", {"card_template_id": tpl,
                                                         "full_name": "A"})
     assert status == 200
-    # Seed 002's update fields only: the credential itself is not an update field.
+    # Seed 002's update fields only: the credential itself is not an update field (ignored).
     status, body = await send("PATCH", f"/v1/key-cards/{card['id']}", {"card_number": "1"})
-    assert status == 400 and "card_number" in body["message"]
+    assert status == 400 and "nothing to change" in body["message"]
     status, body = await send("PATCH", f"/v1/key-cards/{card['id']}", {})
     assert status == 400 and "nothing to change" in body["message"]
-    status, body = await send("POST", "/v1/console/card-templates", {"name": "T", "colour": 1})
-    assert status == 400 and "colour" in body["message"]
     status, body = await send("POST", "/v1/console/card-templates", {"platform": "apple"})
     assert status == 400 and "name" in body["message"]
     status, body = await send("POST", "/v1/console/card-templates",

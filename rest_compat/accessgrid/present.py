@@ -35,6 +35,7 @@ ATTRIBUTES: dict[str, str] = {
     "propertyLocation": "str", "propertyName": "str", "propertyMapUrl": "str",
     "propertyCategory": "str", "restaurantVoucher": "str", "reservationStartDateTime": "str",
     "reservationEndDateTime": "str", "reservationNumber": "str", "credential_pool_id": "str",
+    "allow_on_multiple_devices": "bool",
 }
 # Kept, but not echoed: a base64 photo would swell every card of a list.
 NOT_ECHOED = frozenset({"employee_photo"})
@@ -52,7 +53,8 @@ def card(p: dict[str, Any], organization: str | None, *, devices: bool = False
         # A Google save link; on Apple-only tenants the .pkpass; else the install page.
         "direct_install_url": wallet.get("googleSaveUrl") or wallet.get("applePassUrl")
         or p["publicUrl"],
-        "state": STATE[p["state"]],
+        # An active card past its expiration date says so, as AccessGrid's does.
+        "state": "expired" if p.get("status") == "EXPIRED" else STATE[p["state"]],
         "full_name": p["holderName"],
         "email": p["holderEmail"],
         "phone_number": p["holderPhone"],

@@ -8,6 +8,7 @@ from strawberry import UNSET
 from schema.idempotency import key_field
 from schema.scalars import JSON
 
+from ..templates.types import TemplateKind
 from .types import PassState, PassStatus, PassType
 
 MERGE_PATCH = ("A JSON merge patch (RFC 7396) applied to the stored object in the update's "
@@ -123,4 +124,10 @@ class PassFilter:
     )
     include_deleted: bool = strawberry.field(
         default=False, description="List deleted passes too (an export of everything)."
+    )
+    attributes: JSON | None = strawberry.field(
+        default=None, description="Passes whose attributes contain this object."
+    )
+    template_kinds: list[TemplateKind] | None = strawberry.field(
+        default=None, description="Only passes on templates of these kinds."
     )

@@ -53,4 +53,7 @@ class PassQueries:
             metadata=f.metadata,
             search=f.search,
             include_deleted=f.include_deleted,
+            attributes=f.attributes,
+            template_kinds=[k.value for k in f.template_kinds]
+            if f.template_kinds is not None else None,
         )
