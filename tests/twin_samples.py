@@ -39,6 +39,10 @@ NATIVE = {
     "POST /api/v1/passes/{id}/unlink": sample(_p(id="pass")),
     "GET /api/v1/passes/{id}/scans": sample(_p(id="pass")),
     "POST /api/v1/validate": sample(body=lambda o: {"code": o["code"]}),
+    "POST /api/validate": sample(body=lambda o: {"code": o["code"]}),
+    "GET /api/validate": sample(query={"code": "NO-SUCH-CODE"}),
+    "POST /api/passes/bulk": sample(body=lambda o: {
+        "template_id": o["template"], "passes": [{"holder_name": "A", "max_uses": 2}]}),
     "GET /api/v1/scans": sample(query={"result": "accepted"}),
     "GET /api/v1/webhooks/{id}/deliveries": sample(_p(id="webhook")),
     "GET /api/v1/templates": sample(query={"limit": "3"}),

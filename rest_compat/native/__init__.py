@@ -65,10 +65,13 @@ SCHEMAS = {
         attempts=array(obj(attempt="int", status="int?",
                            latency_ms={"type": ["number", "null"]}, error="str?",
                            response_excerpt="str?", attempted_at="time"))),
+    "PassqrLegacyValidation": obj(
+        valid="bool", status="str", message="str", timestamp="time",
+        pass_={"type": ["object", "null"]}),
     **QR_SCHEMAS,
 }
-SCHEMAS["NativeValidation"]["properties"]["pass"] = (
-    SCHEMAS["NativeValidation"]["properties"].pop("pass_"))
+for _name in ("NativeValidation", "PassqrLegacyValidation"):
+    SCHEMAS[_name]["properties"]["pass"] = SCHEMAS[_name]["properties"].pop("pass_")
 
 DIALECT = Dialect(
     name="native",

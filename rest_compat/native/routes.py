@@ -5,6 +5,7 @@ errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at
 """
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from resolvers.errors import BadInput
@@ -15,7 +16,8 @@ from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
 from ..fields import F, spec
 from ..images import image_answer
-from ..present import page_window
+from ..openapi_types import ref
+from ..present import enum_out, iso, page_window
 from . import present as P
 
 # The cap keeps the row offset within a 64-bit integer (a larger page was a 500).
@@ -252,6 +254,43 @@ def _input_with_id(call: Call) -> dict[str, Any]:
     return {"input": {"id": call.params["id"], **call.body}}
 
 
+LEGACY_VALIDATE = spec(F("code", required=True, max_length=200, nullable=False))
+LEGACY_BULK = spec(F("template_id", to="templateId", description="for every pass"),
+                   F("passes", "array", required=True, items={"type": "object"},
+                     description="1 to 100 passes: holder_name, holder_email, max_uses"))
+LEGACY_MAX = 100
+
+
+def _legacy_validate(call: Call) -> dict[str, Any]:
+    return {"input": {"code": (call.body or call.query)["code"]}}
+
+
+def _legacy_bulk(call: Call) -> dict[str, Any]:
+    if len(call.body["passes"]) > LEGACY_MAX:
+        raise RestError.bad(f"passes must hold 1 to {LEGACY_MAX} passes", "passes")
+    return _bulk(call)
+
+
+def _legacy_validation(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    """PassQR's older answer: camelCase, no envelope, ``status`` in its result words."""
+    v = data["validatePass"]
+    reason, p = v["reason"], v["pass"]
+    t = p["template"] if p else None
+    return {
+        "valid": v["valid"],
+        "status": P.RESULT[reason],
+        "message": P.MESSAGE[reason],
+        "pass": {
+            "code": p["code"], "holderName": p["holderName"], "holderEmail": p["holderEmail"],
+            "templateName": t["name"] if t else None,
+            "templateType": enum_out(t["kind"]) if t else None,
+            "usesCount": p["usagesCount"], "maxUses": p["maxUsages"],
+            "scansRemaining": p["remainingUsages"],
+        } if p else None,
+        "timestamp": iso(datetime.now(UTC).isoformat()),
+    }
+
+
 # --- presenters -----------------------------------------------------------------------
 
 
@@ -454,6 +493,20 @@ ROUTES: list[Route] = [
           lambda d, c: {"data": P.customer(d["deleteCustomer"]["customer"]),
                         "message": "Customer deleted"},
           response=_single("NativeCustomer"), tag="Customers"),
+    Route("POST", "/api/validate", "PassqrLegacyValidate", "scans:write", "validate",
+          "PassQR's older validate route", _legacy_validate, _legacy_validation,
+          body=LEGACY_VALIDATE, response=ref("PassqrLegacyValidation"), tag="Validation",
+          description="Every outcome answers 200, as PassQR's older API: `{valid, status, "
+                      "message, pass, timestamp}` in camelCase, without an envelope."),
+    Route("GET", "/api/validate", "PassqrLegacyValidateGet", "scans:write", "validate",
+          "PassQR's older validate route (code in the query string)", _legacy_validate,
+          _legacy_validation, query=LEGACY_VALIDATE, response=ref("PassqrLegacyValidation"),
+          tag="Validation"),
+    Route("POST", "/api/passes/bulk", "PassqrLegacyBulk", "passes:write", "write",
+          "PassQR's older bulk create: up to 100 passes, answers their codes", _legacy_bulk,
+          lambda d, c: [p["code"] for p in d["createPasses"]["passes"]], status=201,
+          body=LEGACY_BULK, response={"type": "array", "items": {"type": "string"}},
+          tag="Passes"),
     Route("GET", f"{B}/usage", "NativeUsage", "any", "read",
           "This month's usage, quotas and rate limits", lambda c: {}, _usage,
           response=_single("NativeUsage"), tag="Account"),
