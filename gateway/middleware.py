@@ -68,6 +68,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         code = "NOT_FOUND" if status == 404 else "METHOD_NOT_ALLOWED"
         response = error_response(request, status, code,
                                   f"no route {request.method} {request.path}")
+        if "Allow" in exc.headers:  # RFC 9110: a 405 names the methods the path has
+            response.headers["Allow"] = exc.headers["Allow"]
     except web.HTTPException as exc:
         exc.headers["X-Request-Id"] = request_id
         raise

@@ -26,12 +26,22 @@ def _version() -> str:
 def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
     cache: dict[str, bytes] = {}
 
+    by_name = {d.name: d for d in dialects}
+
     async def openapi_json(request: web.Request) -> web.Response:
+        """Every dialect, or with ``?dialect=NAME`` only what a key of that dialect meets
+        (no shapes of other dialects on shared paths)."""
         server = f"{request.scheme}://{request.host}"
-        body = cache.get(server)
+        name = request.query.get("dialect")
+        if name is not None and name not in by_name:
+            body = orjson.dumps({"error": "NOT_FOUND", "message": f"no dialect {name!r}; "
+                                 f"known: {', '.join(by_name)}"})
+            return web.Response(body=body, status=404, content_type="application/json")
+        chosen = dialects if name is None else [by_name[name]]
+        body = cache.get(f"{server} {name}")
         if body is None:
-            body = cache[server] = orjson.dumps(
-                document(dialects, version=_version(), server_url=server))
+            body = cache[f"{server} {name}"] = orjson.dumps(
+                document(chosen, version=_version(), server_url=server))
         return web.Response(body=body, content_type="application/json")
 
     async def docs_page(request: web.Request) -> web.Response:

@@ -86,6 +86,9 @@ class Route:
     # The vendor ignores body fields it does not know (AccessGrid's cards and templates): so
     # does the route, naming them in the X-Passgate-Ignored-Fields header instead of a 400.
     ignore_unknown_fields: bool = False
+    # Other success statuses the presenter may answer with the same body (an upsert: 201
+    # created, 200 matched), so the OpenAPI document lists them.
+    also: tuple[int, ...] = ()
 
 
 def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
@@ -118,6 +121,9 @@ class Dialect:
     # The operation finding a pass by its former vendor's id: ``($externalId: String!)``
     # answering ``{pass: {id}}``. Routes with ``pass_param`` use it.
     pass_lookup: str | None = None
+    # Error statuses beyond the shared table that this dialect's routes may answer (The
+    # Wallet Crew: 501 for a vendor feature passgate does not offer), for the document.
+    extra_error_statuses: tuple[int, ...] = ()
 
     def error(self, request: web.Request, status: int, code: str, message: str,
               field_name: str | None = None) -> web.Response:

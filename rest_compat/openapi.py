@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document, generated from the route tables (never written by hand).
 
 Where two dialects share a method and path (``POST /api/v1/passes``), the operation lists
-both shapes with ``oneOf`` and says that the key's dialect decides.
+both shapes with ``anyOf`` and says that the key's dialect decides (``oneOf`` would be
+false: an error body such as ``{"error": "…", "message": "…"}`` fits both).
 """
 
 import re
@@ -33,12 +34,13 @@ def _error_responses(dialect: Dialect) -> dict[str, Any]:
     schema = {"$ref": f"#/components/schemas/{dialect.name}Error"}
     return {str(s): {"description": _REASONS.get(s, "Error"),
                      "content": {dialect.error_content_type: {"schema": schema}}}
-            for s in ERROR_STATUSES}
+            for s in sorted({*ERROR_STATUSES, *dialect.extra_error_statuses})}
 
 
 _REASONS = {400: "Bad input (the message names the field)", 401: "Missing or invalid key",
             403: "Scope missing, or the plan does not allow it", 404: "Not found",
-            409: "Conflict", 429: "Rate limited (see Retry-After)"}
+            409: "Conflict", 429: "Rate limited (see Retry-After)",
+            501: "A feature of the vendor's API that passgate does not offer"}
 
 
 def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
@@ -63,11 +65,23 @@ def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
         op["requestBody"] = {"required": any(f.required for f in route.body.fields),
                              "content": {"application/json": {
                                  "schema": route.body.openapi_object()}}}
-    success: dict[str, Any] = {"description": "OK" if route.status < 300 else "Done"}
-    if route.status != 204:
-        success["content"] = {"application/json": {"schema": route.response or {}}}
-    op["responses"] = {str(route.status): success, **_error_responses(dialect)}
+    op["responses"] = {**{str(s): _success(route, s) for s in (route.status, *route.also)},
+                       **_error_responses(dialect)}
     return op
+
+
+def _success(route: Route, status: int) -> dict[str, Any]:
+    """A 204 has no body; a redirect names its target in ``Location`` and has no body."""
+    if 300 <= status < 400:
+        return {"description": "Redirect", "headers": {"Location": {
+            "required": True, "schema": {"type": "string", "format": "uri"}}}}
+    answer: dict[str, Any] = {"description": "OK" if status < 300 else "Done"}
+    if status != 204:
+        schema = route.response or {}
+        media = [v.get("contentMediaType") for v in schema.get("anyOf", [schema])]
+        answer["content"] = ({m: {"schema": {"type": "string"}} for m in media}
+                             if all(media) else {"application/json": {"schema": schema}})
+    return answer
 
 
 def _slug(route: Route) -> str:
@@ -84,7 +98,7 @@ def _merge(existing: dict[str, Any], new: dict[str, Any], dialects: list[str]) -
         mine = existing.setdefault("requestBody", {"content": {"application/json": {
             "schema": {}}}})["content"]["application/json"]
         theirs = new["requestBody"]["content"]["application/json"]["schema"]
-        mine["schema"] = {"oneOf": [*mine["schema"].get("oneOf", [mine["schema"]]), theirs]}
+        mine["schema"] = {"anyOf": [*mine["schema"].get("anyOf", [mine["schema"]]), theirs]}
         existing["requestBody"]["required"] = False
     for status, answer in new["responses"].items():
         if status not in existing["responses"]:
@@ -94,7 +108,7 @@ def _merge(existing: dict[str, Any], new: dict[str, Any], dialects: list[str]) -
             slot = existing["responses"][status].setdefault("content", {}).setdefault(
                 ctype, {"schema": {}})
             if content["schema"] != slot["schema"]:
-                slot["schema"] = {"oneOf": [*slot["schema"].get("oneOf", [slot["schema"]]),
+                slot["schema"] = {"anyOf": [*slot["schema"].get("anyOf", [slot["schema"]]),
                                             content["schema"]]}
     names = {p["name"] for p in existing.get("parameters", [])}
     existing.setdefault("parameters", []).extend(

@@ -412,7 +412,8 @@ ROUTES: list[Route] = [
     Route("GET", f"{B}/passes/export", None, "passes:read", "read",
           "Every pass as native objects (NDJSON or CSV), streamed", lambda c: {},
           lambda d, c: None, query=EXPORT, precheck=_export, tag="Passes",
-          response={"type": "string", "contentMediaType": "application/x-ndjson"},
+          response={"anyOf": [{"type": "string", "contentMediaType": media}
+                              for media in export.FORMATS.values()]},
           description="Filtered like GET /api/v1/passes; deleted passes included unless a "
                       "status is asked for. `passgate import --from native` reads it back."),
     Route("GET", f"{B}/passes/{{id}}", "NativeGetPass", "passes:read", "read",
@@ -480,7 +481,7 @@ ROUTES: list[Route] = [
     Route("POST", f"{B}/customers", "NativeUpsertCustomer", "customers:write", "write",
           "Create or update a customer (matched by external_id, else email)", _input,
           _upserted, status=201, body=CUSTOMER, response=_single("NativeCustomer"),
-          tag="Customers"),
+          tag="Customers", also=(200,)),
     Route("GET", f"{B}/customers/{{id}}", "NativeGetCustomer", "customers:read", "read",
           "Get a customer", _id, lambda d, c: _data(P.customer(d["customer"])),
           response=_single("NativeCustomer"), tag="Customers"),

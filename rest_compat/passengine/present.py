@@ -1,6 +1,6 @@
 """PassEngine's wire objects (seed 000): camelCase, times as ``2025-12-31T23:59:59.000Z``."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..present import enum_out, raw_id
@@ -20,8 +20,9 @@ def when(value: str | None) -> str | None:
     """JavaScript's ``toISOString()`` shape, which PassEngine's examples show."""
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}Z"
+    parsed = datetime.fromisoformat(value).astimezone(UTC)
+    # isoformat, not strftime: "%Y" does not pad years before 1000 ("121-03-11…")
+    return parsed.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def pass_(p: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
