@@ -123,12 +123,16 @@ def document(dialects: list[Dialect], *, version: str, server_url: str) -> dict[
     paths: dict[str, dict[str, Any]] = {}
     owners: dict[tuple[str, str], list[str]] = {}
     schemas: dict[str, Any] = {}
+    used: set[str] = set()
     for dialect in dialects:
         schemas[f"{dialect.name}Error"] = dialect.error_schema or {"type": "object"}
         schemas.update(dialect.schemas)
         for route in dialect.routes:
             method = route.method.lower()
             op = _operation(dialect, route)
+            if op["operationId"] in used:  # one operation behind two paths: ids stay unique
+                op["operationId"] += "_" + _slug(route)
+            used.add(op["operationId"])
             slot = paths.setdefault(route.path, {})
             key = (route.path, method)
             if method in slot:
