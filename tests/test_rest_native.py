@@ -823,3 +823,16 @@ async def test_an_oversized_offset_cursor_is_bad_input_on_graphql(api):
                             {"a": cursor})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "after"
+
+
+async def test_a_number_beyond_64_bits_in_metadata_reads_back(api):
+    """Found by schemathesis: PostgreSQL keeps such a number exactly, and the list answered
+    500 because it could not be encoded again. It is read as a float, as the request was."""
+    body = b'{"name": "Big", "metadata": {"n": 123456789012345678901234567890}}'
+    created = await api.rest("POST", "/api/v1/passes", data=body,
+                             headers={"Content-Type": "application/json"})
+    assert created.status == 201, created.body
+    listed = await api.rest("GET", "/api/v1/passes")
+    assert listed.status == 200, listed.body
+    [stored] = [p for p in listed.body["data"] if p["id"] == created.body["data"]["id"]]
+    assert stored["metadata"]["n"] == pytest.approx(1.2345678901234568e29)
