@@ -278,7 +278,7 @@ def _webhook(call: Call) -> dict[str, Any]:
 
 
 def _create_webhook(call: Call) -> dict[str, Any]:
-    return {"input": call.body}
+    return {"input": {**call.body, "format": "ACCESSGRID"}}
 
 
 def _webhook_created(data: dict[str, Any], call: Call) -> dict[str, Any]:

@@ -433,7 +433,7 @@ async def _all_webhooks(call: Call) -> Answer | None:
 
 def _create_webhook(call: Call) -> dict[str, Any]:
     # The Wallet Crew signs with the secret and adds no Authorization header.
-    return {"input": {**call.body, "authMethod": "NONE"}}
+    return {"input": {**call.body, "authMethod": "NONE", "format": "WALLETCREW"}}
 
 
 def _created_webhook(data: dict[str, Any], call: Call) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from strawberry import UNSET
 
 from schema.idempotency import key_field
 
-from .types import WebhookAuthMethod
+from .types import WebhookAuthMethod, WebhookFormat
 
 
 @strawberry.input
@@ -19,6 +19,9 @@ class CreateWebhookInput:
     enabled: bool = True
     auth_method: WebhookAuthMethod = WebhookAuthMethod.BEARER_TOKEN
     idempotency_key: str | None = key_field()
+    format: WebhookFormat | None = strawberry.field(
+        default=UNSET, description="How deliveries are shaped and signed; by default as the "
+                                   "creating key's dialect expects (a REST door sets its own).")
 
 
 @strawberry.input

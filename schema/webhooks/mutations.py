@@ -39,8 +39,8 @@ class WebhookMutations:
                 principal.tenant_id,
                 principal.plan,
                 info.context.app.secret_key,
-                dialect=principal.dialect,
-                **provided(input, skip=("idempotency_key",)),
+                dialect=input.format.value if input.format else principal.dialect,
+                **provided(input, skip=("idempotency_key", "format")),
                 allow_private=info.context.app.outbound.allow_private,
             )
             return (CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret),

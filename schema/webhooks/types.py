@@ -21,6 +21,19 @@ class WebhookAuthMethod(Enum):
     NONE = "none"
 
 
+def _format(dialect: str) -> "WebhookFormat":
+    """PassEngine keys' webhooks get the native (Standard Webhooks) shape."""
+    return WebhookFormat(dialect) if dialect in ("walletcrew", "accessgrid") else (
+        WebhookFormat.STANDARD_WEBHOOKS)
+
+
+@strawberry.enum(description="How deliveries are shaped and signed.")
+class WebhookFormat(Enum):
+    STANDARD_WEBHOOKS = "native"  # the Standard Webhooks specification, whsec_ secrets
+    WALLETCREW = "walletcrew"  # {id, event, tenantId, date, data}, X-NEOSTORE-SIGNATURE
+    ACCESSGRID = "accessgrid"  # CloudEvents 1.0, AccessGrid's event names
+
+
 @strawberry.type
 class Webhook(relay.Node):
     id: relay.NodeID[str]
@@ -30,6 +43,7 @@ class Webhook(relay.Node):
         description="Event names: Category:Action (Pass:Created, Pass:*, *) or dotted "
                     "lower-case (pass.created).")
     auth_method: WebhookAuthMethod
+    format: WebhookFormat
     enabled: bool
     description: str | None
     verified_at: datetime | None = strawberry.field(
@@ -50,6 +64,7 @@ class Webhook(relay.Node):
             url=row.url,
             events=list(row.events),
             auth_method=WebhookAuthMethod(row.auth_method),
+            format=_format(row.dialect),
             enabled=row.enabled,
             description=row.description,
             verified_at=from_db(row.verified_at),
