@@ -8,8 +8,6 @@ Run: ``python bench/deliveries.py [--postgres ADMIN_URL] [--events 2000] [--per-
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.receiver import receiving  # noqa: E402
-from tests.servers import run_cli, serve, temporary_database  # noqa: E402
+from tests.servers import bench_tenant, serve  # noqa: E402
 
 BULK = "mutation($i: CreatePassesInput!) { createPasses(input: $i) { count } }"
 
@@ -54,14 +52,7 @@ def main() -> None:
     ap.add_argument("--per-endpoint", type=int, default=4)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        if args.postgres:
-            url = stack.enter_context(temporary_database(args.postgres))
-        run_cli(url, "migrate")
-        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
-                                    "--plan", "enterprise", "--json").stdout)
-        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
-                                 "--json").stdout)["key"]
+        url, key, _ = bench_tenant(stack, tmp, args.postgres)
         receiver = stack.enter_context(receiving())
         (base,) = stack.enter_context(serve(
             url, PASSGATE_RATE_LIMITS="false", PASSGATE_WEBHOOK_ALLOW_PRIVATE="true",

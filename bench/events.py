@@ -8,8 +8,6 @@ only). Both run their delivery worker, as a production process does.
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
 import sys
 import tempfile
@@ -20,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.validate import VALIDATE, create_pass, drive  # noqa: E402
-from tests.servers import run_cli, serve, temporary_database  # noqa: E402
+from tests.servers import bench_tenant, serve  # noqa: E402
 
 
 def main() -> None:
@@ -33,14 +31,7 @@ def main() -> None:
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        if args.postgres:
-            url = stack.enter_context(temporary_database(args.postgres))
-        run_cli(url, "migrate")
-        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
-                                    "--plan", "enterprise", "--json").stdout)
-        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
-                                 "--json").stdout)["key"]
+        url, key, _ = bench_tenant(stack, tmp, args.postgres)
         (on,) = stack.enter_context(serve(url, PASSGATE_RATE_LIMITS="false"))
         if make_url_is_sqlite(url):
             # SQLite is one process: measure the two settings one after the other.

@@ -8,8 +8,6 @@ Run: ``python bench/nested.py [--postgres ADMIN_URL] [--repeat 40]``.
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
 import sys
 import tempfile
@@ -22,7 +20,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import run_cli, serve, temporary_database  # noqa: E402
+from tests.servers import bench_tenant, serve  # noqa: E402
 
 NESTED = ("query($n: Int) { passes(first: $n) { nodes { code scans(first: 5) "
           "{ totalCount nodes { id result scannedAt } } } } }")
@@ -72,14 +70,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=40)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        if args.postgres:
-            url = stack.enter_context(temporary_database(args.postgres))
-        run_cli(url, "migrate")
-        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
-                                    "--plan", "enterprise", "--json").stdout)
-        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
-                                 "--json").stdout)["key"]
+        url, key, _ = bench_tenant(stack, tmp, args.postgres)
         with serve(url, PASSGATE_RATE_LIMITS="false") as (base,):
             result = asyncio.run(run(base, key, args.repeat))
     backend = url.split("+")[0].split(":")[0]

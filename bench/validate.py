@@ -12,8 +12,6 @@ Run: ``make bench`` or
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -28,11 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.servers import (  # noqa: E402
+    bench_tenant,
     cli_env,
     free_port,
-    run_cli,
     serve,
-    temporary_database,
 )
 
 VALIDATE = (
@@ -152,13 +149,8 @@ def compare_workers(args: argparse.Namespace) -> None:
     """``passgate serve --workers N`` for each N given, on PostgreSQL + Redis, distinct
     single-use passes, interleaved rounds; medians and the ratio to one worker."""
     counts = [int(n) for n in args.workers.split(",")]
-    with ExitStack() as stack:
-        url = stack.enter_context(temporary_database(args.postgres))
-        run_cli(url, "migrate")
-        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
-                                    "--plan", "enterprise", "--json").stdout)
-        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
-                                 "--json").stdout)["key"]
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        url, key, _ = bench_tenant(stack, tmp, args.postgres)
         bases = {}
         for n in counts:
             (bases[n],) = stack.enter_context(serve(
@@ -204,14 +196,7 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        if args.postgres:
-            url = stack.enter_context(temporary_database(args.postgres))
-        run_cli(url, "migrate")
-        tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}",
-                                    "--plan", "enterprise", "--json").stdout)
-        key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"],
-                                 "--json").stdout)["key"]
+        url, key, tenant_id = bench_tenant(stack, tmp, args.postgres)
         floor, floor_url = start_floor(url)
         try:
             with serve(url, PASSGATE_RATE_LIMITS="false") as (base,):
@@ -219,7 +204,7 @@ def main() -> None:
                 native_doc = native_validate_document()
                 targets = {
                     "floor: aiohttp + raw driver": (
-                        f"{floor_url}/validate", {"code": code, "tenant": tenant["id"]}, {},
+                        f"{floor_url}/validate", {"code": code, "tenant": tenant_id}, {},
                         lambda d: d["valid"]),
                     "passgate: POST /graphql validatePass": (
                         f"{base}/graphql",

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -48,6 +48,21 @@ def cli_key(database_url: str, tenant_name: str, plan: str) -> dict[str, str]:
                                 "--json").stdout)
     return json.loads(run_cli(database_url, "keys", "create", "--tenant", tenant["id"],
                               "--json").stdout)
+
+
+def bench_tenant(stack: ExitStack, tmp: str, postgres_admin: str | None
+                 ) -> tuple[str, str, str]:
+    """For benchmarks: a migrated database (SQLite in ``tmp``, or a throwaway PostgreSQL
+    database next to ``postgres_admin``, dropped when ``stack`` closes) with an enterprise
+    tenant: the URL, an all-scopes key and the tenant's id."""
+    url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+    if postgres_admin:
+        url = stack.enter_context(temporary_database(postgres_admin))
+    run_cli(url, "migrate")
+    tenant = json.loads(run_cli(url, "tenants", "create", f"bench-{os.getpid()}", "--plan",
+                                "enterprise", "--json").stdout)
+    key = json.loads(run_cli(url, "keys", "create", "--tenant", tenant["id"], "--json").stdout)
+    return url, key["key"], tenant["id"]
 
 
 @contextmanager
