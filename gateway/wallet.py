@@ -49,7 +49,9 @@ def render_pkpass(app: web.Application, loaded: tuple[Any, Any, Any]) -> bytes:
                                     web_service_url=web_service_url(app), now=utcnow())
 
 
-async def public_pkpass(request: web.Request) -> web.Response:
+async def _holder_pass(request: web.Request) -> Any:
+    """The pass a holder's signed link names (row, template, settings); any mismatch, like a
+    deleted pass, is the same 404, so links cannot be used to probe for codes."""
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
     token = request.query.get("token", "")
@@ -59,6 +61,11 @@ async def public_pkpass(request: web.Request) -> web.Response:
     loaded = await apple.load(state.db, pass_id=pass_id)
     if loaded is None or loaded[0].state == "deleted":
         raise web.HTTPNotFound(text="No such pass.")
+    return loaded
+
+
+async def public_pkpass(request: web.Request) -> web.Response:
+    loaded = await _holder_pass(request)
     try:
         blob = render_pkpass(request.app, loaded)
     except WalletNotConfigured as e:
@@ -69,18 +76,11 @@ async def public_pkpass(request: web.Request) -> web.Response:
 
 async def public_barcode(request: web.Request) -> web.Response:
     """The pass's code as its template's barcode (SVG or PNG), for the install page."""
-    state = request.app[STATE]
-    code = ids.normalise_code(request.match_info["code"])
-    token = request.query.get("token", "")
-    pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
-    if pass_id is None:
-        raise web.HTTPNotFound(text="No such pass.")
-    loaded = await apple.load(state.db, pass_id=pass_id)
-    if loaded is None or loaded[0].state == "deleted":
-        raise web.HTTPNotFound(text="No such pass.")
+    loaded = await _holder_pass(request)
     template = loaded[1]
     fmt = template.barcode_format if template is not None else "qr"
-    image = barcodes.CACHE.image(fmt, code, kind=request.match_info["ext"], scale=6, margin=4)
+    image = barcodes.CACHE.image(fmt, loaded[0].code, kind=request.match_info["ext"], scale=6,
+                                 margin=4)
     headers = {"ETag": image.etag, "Cache-Control": "private, max-age=300"}
     if image.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
