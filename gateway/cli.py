@@ -30,19 +30,23 @@ def _settings() -> Settings:
 
 
 def _run(fn: Callable[[Database], Awaitable[T]]) -> T:
-    """Run one database task with a fresh engine; domain errors become clean CLI errors."""
+    """Run one database task with a fresh engine; domain errors and an unmigrated database
+    become clean CLI errors (not a traceback about a missing table)."""
+    from .migrate import NotMigrated, check_migrated
 
     async def main() -> T:
-        db = Database(_settings().database_url, pool_size=2)
+        url = _settings().database_url
+        db = Database(url, pool_size=2)
         try:
+            await check_migrated(db.engine, url)
             return await fn(db)
         finally:
             await db.dispose()
 
     try:
         return asyncio.run(main())
-    except DomainError as e:
-        raise click.ClickException(e.message) from None
+    except (DomainError, NotMigrated) as e:
+        raise click.ClickException(getattr(e, "message", str(e))) from None
 
 
 def _echo_json(data: Any) -> None:

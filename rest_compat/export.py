@@ -12,8 +12,6 @@ from typing import Any
 
 import orjson
 
-from .native import present as P
-
 OPERATION = "NativeExportPasses"
 PAGE_SIZE = 100
 FORMATS = {"ndjson": "application/x-ndjson", "csv": "text/csv"}
@@ -44,6 +42,10 @@ def _cell(value: Any) -> Any:
 async def export_lines(run: Run, fmt: str, flt: dict[str, Any] | None
                        ) -> AsyncIterator[bytes]:
     """The export as chunks of whole lines: a header first for CSV, then a chunk a page."""
+    # Imported here: the native routes read FORMATS while the native package loads, so a
+    # module-level import of it would be circular when this module is imported first (CLI).
+    from .native import present as P
+
     if fmt == "csv":
         yield _csv_line(list(COLUMNS))
     after: str | None = None

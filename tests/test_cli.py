@@ -81,3 +81,18 @@ def test_production_requires_a_secret_key(tmp_path, env):
     proc = run_cli(url, "serve", check=False, PASSGATE_ENV=env, PASSGATE_SECRET_KEY="")
     assert proc.returncode != 0
     assert "PASSGATE_SECRET_KEY is required" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("tenants", "list"),
+    ("keys", "list", "--tenant", "acme"),
+    ("import", "--tenant", "acme", "--from", "native", "-"),
+    ("export", "--tenant", "acme"),
+])
+def test_commands_on_an_unmigrated_database_say_to_migrate(tmp_path, args):
+    """Each command imports what it needs on its own (import/export once hit a circular
+    import that way) and names the fix instead of a traceback about a missing table."""
+    proc = run_cli(f"sqlite+aiosqlite:///{tmp_path}/empty.db", *args, check=False)
+    assert proc.returncode != 0
+    assert "run `passgate migrate` first" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
