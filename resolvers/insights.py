@@ -9,24 +9,15 @@ passes from their ``(tenant_id, created_at)`` and ``(tenant_id, state)`` indexes
 have hour resolution: a range starting inside an hour counts that whole hour.
 """
 
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import case, func, literal_column, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import case, func, select
 
-from . import checks
+from . import timeseries
 from .db import Database
-from .errors import BadInput
 from .models import passes, scan_stats, templates
-from .timeutil import to_db, utcnow
 
-GRANULARITIES = ("day", "hour")
-STEP = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
-MAX_BUCKETS = {"day": 400, "hour": 744}
-DEFAULT_RANGE = timedelta(days=30)
 TOP = 5
 
 
@@ -58,49 +49,22 @@ class Insights:
         return None if total == 0 else self.accepted / total
 
 
-def _bucket_key(db: Database, column: Any, granularity: str) -> ColumnElement[str]:
-    """The time cut to its UTC day or hour, as text (``2026-01-02`` / ``2026-01-02 13``);
-    literals, so PostgreSQL matches the SELECT expression with the GROUP BY one."""
-    if db.is_sqlite:
-        width = literal_column("10" if granularity == "day" else "13")
-        return func.substr(column, literal_column("1"), width)
-    fmt = literal_column("'YYYY-MM-DD'" if granularity == "day" else "'YYYY-MM-DD HH24'")
-    return func.to_char(func.timezone(literal_column("'UTC'"), column), fmt)
-
-
-def _parse_key(key: str) -> datetime:
-    day = datetime.strptime(key[:10], "%Y-%m-%d").replace(tzinfo=UTC)
-    return day + timedelta(hours=int(key[11:13])) if len(key) >= 13 else day
-
-
-def _floor(moment: datetime, granularity: str) -> datetime:
-    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0) if granularity == "day" else moment
-
-
 async def insights(db: Database, tenant_id: str, since: datetime | None = None,
                    until: datetime | None = None, granularity: str = "day") -> Insights:
-    granularity = checks.choice(granularity, "granularity", GRANULARITIES)
-    until = to_db(until) or utcnow()
-    since = to_db(since) or until - DEFAULT_RANGE
-    if until <= since:
-        raise BadInput("to must be later than from", field="to")
-    start, step = _floor(since, granularity), STEP[granularity]
-    count = math.ceil((until - start) / step)
-    if count > MAX_BUCKETS[granularity]:
-        raise BadInput(f"from and to span {count} {granularity}s; at most "
-                       f"{MAX_BUCKETS[granularity]} are allowed", field="from")
+    w = timeseries.window(since, until, granularity)
+    since, until, granularity = w.since, w.until, w.granularity
     st, p = scan_stats.c, passes.c
-    in_range = (st.tenant_id == tenant_id, st.hour >= _floor(since, "hour"), st.hour < until)
+    in_range = (st.tenant_id == tenant_id, st.hour >= timeseries.floor(since, "hour"),
+                st.hour < until)
     total = func.sum(st.scans).label("n")
     accepted = func.sum(case((st.result == "accepted", st.scans), else_=0))
-    key = _bucket_key(db, st.hour, granularity).label("bucket")
-    pkey = _bucket_key(db, p.created_at, granularity).label("bucket")
+    key = timeseries.bucket_key(db, st.hour, granularity).label("bucket")
+    pkey = timeseries.bucket_key(db, p.created_at, granularity).label("bucket")
     async with db.read() as conn:
-        per_bucket = {_parse_key(k): (int(a or 0), int(t) - int(a or 0)) for k, a, t in
+        per_bucket = {timeseries.parse_key(k): (int(a or 0), int(t) - int(a or 0)) for k, a, t in
                       await conn.execute(select(key, accepted, total)
                                          .where(*in_range).group_by(key))}
-        created = {_parse_key(k): int(c) for k, c in await conn.execute(
+        created = {timeseries.parse_key(k): int(c) for k, c in await conn.execute(
             select(pkey, func.count()).where(p.tenant_id == tenant_id, p.created_at >= since,
                                              p.created_at < until).group_by(pkey))}
         reasons = [(r, int(c)) for r, c in await conn.execute(
@@ -117,8 +81,7 @@ async def insights(db: Database, tenant_id: str, since: datetime | None = None,
             select(st.device_id, total).where(*in_range).group_by(st.device_id)
             .order_by(total.desc(), st.device_id).limit(TOP))]
     series = []
-    for i in range(count):
-        at = start + i * step
+    for at in w.buckets():
         a, r = per_bucket.get(at, (0, 0))
         series.append(Bucket(at, a, r, created.get(at, 0)))
     return Insights(

@@ -3,18 +3,16 @@ destination which can change after the code is printed, and counts its visits.""
 
 import hashlib
 import hmac
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, insert, literal_column, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
-from . import checks, events, ids
+from . import checks, events, ids, timeseries
 from .db import Database
 from .errors import BadInput, PlanLimit
 from .loaders import fetch_owned
@@ -24,7 +22,6 @@ from .timeutil import utcnow
 
 TYPES = ("url",)
 STATUSES = ("active", "paused")
-GRANULARITIES = ("day", "hour")
 QR_PLANS = frozenset({"team", "enterprise"})
 
 # No 0/O/o, 1/l/I/i: a slug read off a poster or typed by hand cannot be misread.
@@ -33,9 +30,6 @@ SLUG_LENGTH = 8  # 55**8: about 46 bits, so collisions are rare and retried
 SLUG_ATTEMPTS = 5
 MAX_USER_AGENT = 500
 MAX_REFERRER = 2000
-MAX_BUCKETS = {"day": 400, "hour": 744}
-STEP = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
-DEFAULT_RANGE = timedelta(days=30)
 TOP_USER_AGENTS = 10
 
 
@@ -204,39 +198,6 @@ class Analytics:
     top_user_agents: list[tuple[str, int]]
 
 
-def _floor(moment: datetime, granularity: str) -> datetime:
-    moment = moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0) if granularity == "day" else moment
-
-
-def _bucket_key(db: Database, granularity: str) -> ColumnElement[str]:
-    """Scan time cut to its UTC day or hour, as text: ``2026-01-02`` or ``2026-01-02 13``.
-
-    SQLite stores datetimes as ISO text in UTC, so a prefix is the bucket; PostgreSQL
-    formats the timestamptz in UTC. Grouping in SQL keeps busy codes cheap to report on.
-    """
-    # Literals, not bound parameters: PostgreSQL matches the SELECT expression to the GROUP
-    # BY one only when both are the same text.
-    if db.is_sqlite:
-        width = literal_column("10" if granularity == "day" else "13")
-        return func.substr(qr_scans.c.scanned_at, literal_column("1"), width)
-    fmt = literal_column("'YYYY-MM-DD'" if granularity == "day" else "'YYYY-MM-DD HH24'")
-    return func.to_char(func.timezone(literal_column("'UTC'"), qr_scans.c.scanned_at), fmt)
-
-
-def _parse_key(key: str) -> datetime:
-    day = datetime.strptime(key[:10], "%Y-%m-%d").replace(tzinfo=UTC)
-    return day + timedelta(hours=int(key[11:13])) if len(key) >= 13 else day
-
-
-def _minus(when: datetime, span: timedelta, field: str) -> datetime:
-    try:
-        return when - span
-    except OverflowError:
-        raise BadInput(f"{field} is too close to the year 0001 for a {span.days}-day range",
-                       field=field) from None
-
-
 async def analytics(
     db: Database,
     tenant_id: str,
@@ -247,19 +208,11 @@ async def analytics(
 ) -> Analytics:
     """Scans of one code in ``[since, until)`` (default: the last 30 days), per UTC day or
     hour with empty buckets included, unique visitors and the commonest user agents."""
-    granularity = checks.choice(granularity, "granularity", GRANULARITIES)
-    until = checks.moment(until, "to") or utcnow()
-    since = checks.moment(since, "from") or _minus(until, DEFAULT_RANGE, "to")
-    if until <= since:
-        raise BadInput("to must be later than from", field="to")
-    start, step = _floor(since, granularity), STEP[granularity]
-    buckets = math.ceil((until - start) / step)
-    if buckets > MAX_BUCKETS[granularity]:
-        raise BadInput(f"from and to span {buckets} {granularity}s; at most "
-                       f"{MAX_BUCKETS[granularity]} are allowed", field="from")
+    w = timeseries.window(since, until, granularity)
+    since, until, granularity = w.since, w.until, w.granularity
     scope = (qr_scans.c.tenant_id == tenant_id, qr_scans.c.qr_id == qr_id,
              qr_scans.c.scanned_at >= since, qr_scans.c.scanned_at < until)
-    key = _bucket_key(db, granularity).label("bucket")
+    key = timeseries.bucket_key(db, qr_scans.c.scanned_at, granularity).label("bucket")
     async with db.read() as conn:
         await fetch_owned(conn, "qr", tenant_id, qr_id)
         totals = (await conn.execute(
@@ -267,7 +220,7 @@ async def analytics(
         )).one()
         per_bucket = await conn.execute(
             select(key, func.count()).where(*scope).group_by(key))
-        counts = {_parse_key(k): n for k, n in per_bucket}
+        counts = {timeseries.parse_key(k): n for k, n in per_bucket}
         scans = func.count().label("scans")
         agents = await conn.execute(
             select(qr_scans.c.user_agent, scans)
@@ -277,5 +230,5 @@ async def analytics(
             .limit(TOP_USER_AGENTS)
         )
         top = [(ua, n) for ua, n in agents]
-    series = [(start + i * step, counts.get(start + i * step, 0)) for i in range(buckets)]
+    series = [(at, counts.get(at, 0)) for at in w.buckets()]
     return Analytics(since, until, granularity, totals[0], totals[1], series, top)

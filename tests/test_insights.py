@@ -85,3 +85,15 @@ async def test_insights_checks_its_input_and_scope(api: Api):
     assert error["extensions"]["code"] == "FORBIDDEN"
     empty = (await (await api.other_tenant()).gql(INSIGHTS))["insights"]
     assert empty["successRate"] is None and empty["accepted"] == 0
+
+
+@pytest.mark.parametrize(("variables", "field"), [
+    ({"to": "9999-12-31T23:59:59.999999-23:59"}, "to"),
+    ({"from": "0001-01-01T00:00:00+14:00", "to": "0001-01-02T00:00:00Z"}, "from"),
+    ({"to": "0001-01-10T00:00:00Z"}, "to"),
+])
+async def test_insights_at_the_edges_of_the_calendar_are_refused(api: Api, variables, field):
+    """The same window checks as QR analytics (resolvers/timeseries.py): never a 500."""
+    error = await api.error(INSIGHTS, variables)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"].get("field") == field, error
