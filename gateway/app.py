@@ -1,7 +1,5 @@
 """The aiohttp application factory: every resource opened and closed via ``cleanup_ctx``."""
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -15,6 +13,7 @@ from schema.context import AppState
 from schema.query_limits import QueryLimits
 from schema.schema import build_schema
 
+from .background import running
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
 from .html_security import security_headers
@@ -76,14 +75,9 @@ async def _redis_and_limits(app: web.Application) -> AsyncIterator[None]:
 async def _usage_meter(app: web.Application) -> AsyncIterator[None]:
     """Counts monthly usage; stores it every second and once more on the way out."""
     meter = app[METER] = UsageMeter(app[DB])
-    task = asyncio.create_task(meter.run())
-    try:
+    async with running(meter.run()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await meter.flush()
+    await meter.flush()
 
 
 async def index(request: web.Request) -> web.Response:

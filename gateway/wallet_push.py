@@ -19,6 +19,7 @@ from resolvers.wallet.apns import ApnsClient
 from resolvers.wallet.google import WalletApi
 from resolvers.wallet.push import PushReport, WalletChange, deliver, deliver_google
 
+from .background import running
 from .keys import SETTINGS, STATE
 
 log = logging.getLogger("passgate.wallet.push")
@@ -86,13 +87,12 @@ async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
         state.db, state.secret_key, client, state.google_api,
         logo_url=f"{settings.public_base_url}/wallet/images/logo@2x.png")
     state.wallet_changed = worker.changed
-    task = asyncio.create_task(worker.run())
     try:
-        yield
+        async with running(worker.run()):
+            try:
+                yield
+            finally:  # pushes already queued go out before the loop stops
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(worker.idle(), 5)
     finally:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(worker.idle(), 5)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await client.close()

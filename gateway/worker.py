@@ -23,6 +23,8 @@ from resolvers.live import LiveHub
 from resolvers.webhooks import SECRET_PURPOSE
 from rest_compat.events import WIRES
 
+from .background import running
+
 log = logging.getLogger("passgate.worker")
 
 Publish = Callable[[list[Any]], Awaitable[None]]
@@ -189,13 +191,10 @@ async def delivery_worker(app: Any) -> AsyncIterator[None]:
         return
     worker = app[WORKER] = make_worker(settings, state.db, state.outbound, publish=hub.publish,
                                        metrics=app.get(METRICS))
-    task = asyncio.create_task(worker.run())
     try:
-        yield
+        async with running(worker.run()):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await worker.stop()
         await hub.stop()
 
