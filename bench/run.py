@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import nested  # noqa: E402
+from bench.profile import Profile, sampling  # noqa: E402
 from bench.validate import VALIDATE, start_floor  # noqa: E402
 from resolvers import ids  # noqa: E402
 from resolvers.models import passes  # noqa: E402
@@ -243,7 +244,10 @@ def tenant_and_key(url: str, name: str) -> tuple[str, str]:
     return tenant["id"], key
 
 
-def run_database(url: str, backend: str, cfg: argparse.Namespace) -> list[Row]:
+def run_database(url: str, backend: str, cfg: argparse.Namespace,
+                 profiles: list[Profile]) -> list[Row]:
+    """Every per-database scenario; with ``cfg.profile`` the bulk and gate scenarios run once
+    more, untimed, under py-spy, and their top frames go to ``profiles``."""
     rows: list[Row] = []
     run_cli(url, "migrate")
     _tenant, key = tenant_and_key(url, "bench")
@@ -282,6 +286,10 @@ def run_database(url: str, backend: str, cfg: argparse.Namespace) -> list[Row]:
             measured(bulk, issue)
             bulk.rate, bulk.floor = statistics.median(api_rates), statistics.median(floor_rates)
             bulk.note = f"floor: raw driver executemany, {cfg.rounds} rounds"
+            if cfg.profile:
+                with sampling(pid, f"bulk issuance, {backend}") as prof:
+                    codes += asyncio.run(issue_via_api(base, key, 2))[1]
+                profiles.append(prof)
 
             # Gate, closed loop, distinct single-use passes, interleaved with the floor.
             gate = Row("gate: validatePass, distinct passes, 32 clients", backend)
@@ -306,6 +314,11 @@ def run_database(url: str, backend: str, cfg: argparse.Namespace) -> list[Row]:
 
             measured(gate, gate_closed)
             gate.rate, gate.floor = statistics.median(rates), statistics.median(floor_rates)
+            if cfg.profile:
+                with sampling(pid, f"gate validatePass, 32 clients, {backend}") as prof:
+                    asyncio.run(closed_loop(f"{base}/graphql", ours, headers, 32,
+                                            cfg.seconds, valid))
+                profiles.append(prof)
 
             open_row = Row(f"gate: open loop at {gate.rate / 2:.0f}/s (half)", backend)
 
@@ -409,7 +422,12 @@ def main() -> None:
                                                       "redis://127.0.0.1:6379/0"))
     ap.add_argument("--sqlite-only", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    ap.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
+                    help="sample the server with py-spy during an extra, untimed run of the "
+                         "bulk and gate scenarios (default: on for the full run)")
     cfg = ap.parse_args()
+    if cfg.profile is None:
+        cfg.profile = not cfg.quick
     cfg.seconds, cfg.rounds = (2.0, 1) if cfg.quick else (5.0, 3)
     cfg.batches = 5 if cfg.quick else 10  # x1000 passes per round: enough for the gate
     cfg.nested_repeat = 10 if cfg.quick else 30
@@ -419,15 +437,16 @@ def main() -> None:
           flush=True)
     rows: list[Row] = []
     extra: list[str] = []
+    profiles: list[Profile] = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows += run_database(f"sqlite+aiosqlite:///{tmp}/bench.db", "sqlite", cfg)
+        rows += run_database(f"sqlite+aiosqlite:///{tmp}/bench.db", "sqlite", cfg, profiles)
     if not cfg.sqlite_only:
         with temporary_database(cfg.postgres) as url:
-            rows += run_database(url, "postgresql", cfg)
+            rows += run_database(url, "postgresql", cfg, profiles)
     if not cfg.quick:
-        extra.append(_subrun("bench/scale.py", "--quick", "--repeat", "20"))
+        extra.append(_subrun("bench/scale.py", "--quick", "--repeat", "20", "--export"))
         if not cfg.sqlite_only:
-            extra.append(_subrun("bench/scale.py", "--quick", "--repeat", "20",
+            extra.append(_subrun("bench/scale.py", "--quick", "--repeat", "20", "--export",
                                  "--postgres", cfg.postgres))
             extra.append(_subrun("bench/validate.py", "--workers", "1,2", "--postgres",
                                  cfg.postgres, "--redis", cfg.redis, "--rounds", "3"))
@@ -449,11 +468,20 @@ def main() -> None:
         table(rows),
         "",
         *(f"```\n{block.strip()}\n```\n" for block in extra),
+        *(["## Profiles", "",
+           "py-spy samples of the server during an extra, untimed run of the scenario "
+           "(bench/profile.py): self time by whose code it is, the heaviest frames, and "
+           "where in passgate's own code the time goes (inclusive). The driver's share "
+           "includes the database engine's own work in its thread (SQLite) or the wire "
+           "protocol (asyncpg).", "",
+           *(f"```\n{p.top()}\n```\n" for p in profiles)] if profiles else []),
     ])
     Path(cfg.out).write_text(report + "\n")
     print("\n" + table(rows))
     for block in extra:
         print(block)
+    for prof in profiles:
+        print(prof.top())
     print(f"\nwritten to {cfg.out} in {elapsed / 60:.1f} min")
 
 

@@ -7,7 +7,7 @@ database's own triggers keep the search index and the counters, as they would fo
 writer. Then a real ``passgate serve`` answers each query ``--repeat`` times (sequential,
 one client) and the p50 is kept. The target: large/small within 1.5x.
 
-Run: ``python bench/scale.py [--postgres ADMIN_URL] [--sizes 10000,1000000] [--quick]``
+Run: ``python bench/scale.py [--postgres ADMIN_URL] [--sizes 10000,1000000] [--quick] [--export]``
 (``--quick``: 10 k and 100 k passes).
 """
 
@@ -20,6 +20,7 @@ import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from resolvers.ids import _b32  # noqa: E402
 from resolvers.models import passes, scans  # noqa: E402
 from resolvers.sqlite_rows import to_sqlite  # noqa: E402
-from tests.servers import run_cli, serve, temporary_database  # noqa: E402
+from tests.servers import PASSGATE, cli_env, run_cli, serve, temporary_database  # noqa: E402
 
 SCANS_PER_PASS = 5
 BATCH = 20_000
@@ -194,8 +195,9 @@ def _middle_id(n: int) -> str:
     return pass_id(n // 2, n)
 
 
-def build(n: int, postgres: str | None, tmp: str, stack: ExitStack) -> tuple[str, str]:
-    """A migrated database holding the fixture of size ``n``; its URL and an API key."""
+def build(n: int, postgres: str | None, tmp: str, stack: ExitStack) -> tuple[str, str, str]:
+    """A migrated database holding the fixture of size ``n``; its URL, an API key and the
+    tenant's id."""
     url = f"sqlite+aiosqlite:///{tmp}/scale-{n}.db"
     if postgres:
         url = stack.enter_context(temporary_database(postgres))
@@ -212,7 +214,7 @@ def build(n: int, postgres: str | None, tmp: str, stack: ExitStack) -> tuple[str
         fill_sqlite(url, tenant["id"], n)
     print(f"  fixture: {n:,} passes, {n * SCANS_PER_PASS:,} scans in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
-    return url, key
+    return url, key, tenant["id"]
 
 
 async def interleaved(targets: dict[int, tuple[str, str]], repeat: int
@@ -244,12 +246,54 @@ async def interleaved(targets: dict[int, tuple[str, str]], repeat: int
             for n, t in times.items()}
 
 
+async def _export_http(base: str, key: str) -> tuple[int, float]:
+    """Lines and seconds of the streamed NDJSON export, read as a client would."""
+    lines, started = 0, time.perf_counter()
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=120)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"},
+                                     timeout=timeout) as s:
+        async with s.get(f"{base}/api/v1/passes/export?format=ndjson") as r:
+            if r.status != 200:
+                raise SystemExit(f"export: {r.status} {await r.text()}")
+            async for chunk in r.content.iter_any():
+                lines += chunk.count(b"\n")
+    return lines, time.perf_counter() - started
+
+
+def export_memory(url: str, base: str, key: str, tenant: str) -> list[str]:
+    """The export of every pass in bounded memory (issue 10: 1 M passes under 200 MB): the
+    serving process's peak RSS during ``GET /api/v1/passes/export`` and the CLI's during
+    ``passgate export``, each with its rate."""
+    from bench.run import peak_mb, reset_peak, server_pid
+
+    pid = server_pid(base)
+    reset_peak(pid)
+    lines, seconds = asyncio.run(_export_http(base, key))
+    out = [f"  GET /api/v1/passes/export: {lines:,} passes in {seconds:.1f} s "
+           f"({lines / seconds:,.0f}/s), server peak RSS {peak_mb(pid):.0f} MB"]
+    started = time.perf_counter()
+    proc = subprocess.Popen([*PASSGATE, "export",
+                             "--tenant", tenant, "--format", "ndjson"],
+                            env=cli_env(url), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    count = sum(chunk.count(b"\n") for chunk in iter(lambda: proc.stdout.read(1 << 16), b""))
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if status:
+        raise SystemExit(f"passgate export failed ({status})")
+    out.append(f"  passgate export: {count:,} passes in {seconds:.1f} s "
+               f"({count / seconds:,.0f}/s), peak RSS {usage.ru_maxrss / 1024:.0f} MB")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--postgres", metavar="ADMIN_URL")
     ap.add_argument("--sizes", default="10000,1000000")
     ap.add_argument("--quick", action="store_true", help="10 k and 100 k passes")
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--export", action="store_true",
+                    help="also export each fixture (HTTP and CLI) and report peak RSS")
     args = ap.parse_args()
     sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     backend = "postgresql" if args.postgres else "sqlite"
@@ -259,17 +303,22 @@ def main() -> None:
             print(f"{backend}: building {n:,} passes", flush=True)
             built[n] = build(n, args.postgres, tmp, stack)
         targets = {}
-        for n, (url, key) in built.items():
+        for n, (url, key, _tenant) in built.items():
             (base,) = stack.enter_context(serve(url, PASSGATE_RATE_LIMITS="false"))
             targets[n] = (base, key)
         results = asyncio.run(interleaved(targets, args.repeat))
-    small, large = sizes[0], sizes[-1]
+        small, large = sizes[0], sizes[-1]
+        exported = {n: export_memory(built[n][0], *targets[n], built[n][2])
+                    for n in sizes} if args.export else {}
     print(f"\np50 ms, {backend}, {args.repeat} sequential requests each")
     print(f"  {'query':<32} {small:>10,} {large:>10,}  ratio")
     for label in results[small]:
         a, b = results[small][label], results[large][label]
         flag = "" if b <= 1.5 * a else "  > 1.5x"
         print(f"  {label:<32} {a:10.1f} {b:10.1f}  {b / a:5.2f}{flag}")
+    for n, lines in exported.items():
+        print(f"\nexport of {n:,} passes ({backend})")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

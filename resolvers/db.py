@@ -1,6 +1,7 @@
 """The database handle: one async engine, SQLite tuned for a single writer, PostgreSQL as is."""
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,6 +13,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 T = TypeVar("T")
+
+
+def dump_json(value: Any) -> str:
+    """JSON columns written with orjson (a bulk create writes 1,000 metadata and event
+    bodies); what orjson refuses (an integer beyond 64 bits) falls back to the json module."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 class Database:
@@ -28,7 +38,8 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         # orjson reads a number too large for 64 bits as a float, as it reads request bodies:
         # what is stored can always be sent back (the json module would give a big int).
-        kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}
+        kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads,
+                                  "json_serializer": dump_json}
         if not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
