@@ -55,7 +55,8 @@ class Profile:
 # Middleware and view layers every request passes through: inclusive time says nothing.
 _WRAPPERS = ("authenticate ", "request_context ", "enforce_plan_and_limits ",
              "security_headers ", "idempotent_writes ", "Metrics.", "serve ", "main ",
-             "PassgateGraphQLView.", "Schema.execute ", "Schema._execute_operation ")
+             "PassgateGraphQLView.", "Schema.execute ", "Schema._execute_operation ",
+             "<module> ")
 
 
 def _component(frame: str) -> str:
@@ -69,7 +70,9 @@ def _component(frame: str) -> str:
         return "driver"
     if top in ("json", "orjson"):
         return "json"
-    if top.startswith("<frozen") or top in ("asyncio", "selectors", "threading", "runpy",
+    if top == "selectors.py":
+        return "idle (epoll wait)"
+    if top.startswith("<frozen") or top in ("asyncio", "threading", "runpy",
                                              "concurrent", "socket", "ssl"):
         return "event loop/stdlib"
     return top.removesuffix(".py")
