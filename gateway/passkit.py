@@ -129,7 +129,7 @@ async def latest_pass(request: web.Request) -> web.Response:
     if since is not None and since.tzinfo is not None and passkit.not_modified(version, since):
         return web.Response(status=304, headers={"Last-Modified": modified})
     try:
-        blob = render_pkpass(request.app, loaded)
+        blob = await render_pkpass(request.app, loaded)
     except WalletNotConfigured as e:
         return not_configured(e)
     return pkpass_response(blob, row, **{"Cache-Control": "no-cache"})

@@ -18,7 +18,7 @@ from resolvers import ids
 from resolvers.passes import derive_status, remaining_usages
 from resolvers.public import pass_id_by_token
 from resolvers.timeutil import utcnow
-from resolvers.wallet import apple, barcodes, google
+from resolvers.wallet import apple, barcodes, google, template_images
 from resolvers.wallet.settings import WalletNotConfigured, google_signer
 
 from .html_security import CSP, page_csp
@@ -62,6 +62,19 @@ async def _google_url(request: web.Request, row: Any, template: Any, settings: A
         return None  # the page still shows the pass; the button needs the API back
 
 
+DEFAULT_LOGO = "/wallet/images/logo@2x.png"
+
+
+async def _logo(request: web.Request, template: Any) -> str:
+    """The template's uploaded logo (its sharpest scale), else passgate's."""
+    images = await template_images.image_set(request.app[STATE].db, template)
+    for name in ("logo@3x.png", "logo@2x.png", "logo.png"):
+        if name in images:
+            return (f"/wallet/templates/{template.id}/{name}"
+                    f"?v={int(template.updated_at.timestamp())}")
+    return DEFAULT_LOGO
+
+
 async def pass_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
@@ -87,7 +100,7 @@ async def pass_page(request: web.Request) -> web.Response:
         status=status.replace("_", " "), status_code=status, code=row.code,
         style=Markup(style),  # our stylesheet and checked #RRGGBB colours, verbatim
         barcode_svg=Markup(symbol.body.decode()),  # drawn here from the code: safe inline
-        rows=_rows(row, now), apple_url=apple_url,
+        rows=_rows(row, now), apple_url=apple_url, logo=await _logo(request, template),
         google_url=await _google_url(request, row, template, settings),
     )
     policy = page_csp(styles=[style])

@@ -12,7 +12,7 @@ from aiohttp import web
 from resolvers import ids
 from resolvers.public import pass_id_by_token
 from resolvers.timeutil import utcnow
-from resolvers.wallet import apple, barcodes, passkit
+from resolvers.wallet import apple, barcodes, passkit, template_images
 from resolvers.wallet.settings import WalletNotConfigured
 
 from .keys import SETTINGS, STATE
@@ -41,11 +41,12 @@ def pkpass_response(blob: bytes, row: Any, **headers: str) -> web.Response:
     })
 
 
-def render_pkpass(app: web.Application, loaded: tuple[Any, Any, Any]) -> bytes:
+async def render_pkpass(app: web.Application, loaded: tuple[Any, Any, Any]) -> bytes:
     """The signed pass (from the cache when nothing that shapes it changed)."""
     row, template, settings = loaded
-    return apple.CACHE.render(row, template, settings,
-                                    server_secret=app[STATE].secret_key,
+    state = app[STATE]
+    return await apple.CACHE.render(state.db, row, template, settings,
+                                    server_secret=state.secret_key,
                                     web_service_url=web_service_url(app), now=utcnow())
 
 
@@ -67,7 +68,7 @@ async def _holder_pass(request: web.Request) -> Any:
 async def public_pkpass(request: web.Request) -> web.Response:
     loaded = await _holder_pass(request)
     try:
-        blob = render_pkpass(request.app, loaded)
+        blob = await render_pkpass(request.app, loaded)
     except WalletNotConfigured as e:
         return not_configured(e)
     return pkpass_response(blob, loaded[0], **{"Cache-Control": "private, no-cache",
@@ -96,6 +97,20 @@ async def wallet_image(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+async def template_image(request: web.Request) -> web.Response:
+    """A template's uploaded image, public like passgate's own (its URL is in Google
+    Wallet classes and on the install page); the ETag is the image's SHA-1."""
+    state = request.app[STATE]
+    found = await template_images.public_image(state.db, request.match_info["template_id"],
+                                               request.match_info["name"])
+    if found is None:
+        raise web.HTTPNotFound(text="No such image.")
+    headers = {"ETag": f'"{found.sha1}"', "Cache-Control": "public, max-age=300"}
+    if f'"{found.sha1}"' in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=bytes(found.content), content_type="image/png", headers=headers)
+
+
 def install(app: web.Application) -> None:
     """Routes and per-process caches of the wallet side."""
     from . import passkit as passkit_service  # it builds on this module
@@ -103,6 +118,7 @@ def install(app: web.Application) -> None:
 
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
     app.router.add_get("/wallet/images/{name}", wallet_image)
+    app.router.add_get("/wallet/templates/{template_id}/{name}", template_image)
     app.router.add_get("/p/{code}/barcode.{ext:png|svg}", public_barcode)
     passkit_service.install(app)
     app.cleanup_ctx.append(wallet_push_context)

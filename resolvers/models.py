@@ -103,9 +103,27 @@ class Template(SQLModel, table=True):
     # Vendor settings kept as given (AccessGrid platform/use case/protocol and its
     # support/terms/style settings; PassQR's settings object).
     settings: dict[str, Any] | None = json_column(nullable=True)
+    # Wallet pass translations: {"fr": {"SEAT": "Place"}}, written as fr.lproj/pass.strings.
+    localizations: dict[str, Any] | None = json_column(nullable=True)
     published_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class TemplateImage(SQLModel, table=True):
+    """A wallet image uploaded for a template (icon, logo, strip, thumbnail at 1x/2x/3x),
+    checked when stored; the .pkpass carries the set in place of passgate's own."""
+
+    __tablename__ = "template_images"
+
+    template_id: str = Field(foreign_key="templates.id", primary_key=True, max_length=40)
+    file_name: str = Field(primary_key=True, max_length=40)  # "icon@2x.png"
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    content: bytes = Field(sa_type=LargeBinary)
+    sha1: str = Field(max_length=40)
+    width: int
+    height: int
+    created_at: datetime
 
 
 class Customer(SQLModel, table=True):
@@ -305,6 +323,7 @@ class WalletRegistration(SQLModel, table=True):
 tenants = Tenant.__table__
 api_keys = ApiKey.__table__
 templates = Template.__table__
+template_images = TemplateImage.__table__
 customers = Customer.__table__
 passes = Pass.__table__
 scans = Scan.__table__

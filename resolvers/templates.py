@@ -9,9 +9,10 @@ from . import checks, events, ids, merge
 from .db import Database
 from .errors import BadInput, Conflict
 from .loaders import fetch_owned
-from .models import passes, templates
+from .models import passes, template_images, templates
 from .pagination import Page, PageArgs, paginate
 from .timeutil import utcnow
+from .wallet import strings
 from .wallet.passkit import template_visible_change
 
 KINDS = ("generic", "event_ticket", "membership", "coupon", "boarding_pass", "access_badge",
@@ -64,6 +65,8 @@ def _check(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
                                ("google_issuer_id", "googleIssuerId", 40)):
         if field in values:
             out[field] = checks.text(values[field], label, size)
+    if "localizations" in values:
+        out["localizations"] = strings.check(values["localizations"])
     if "settings" in values:
         settings = values["settings"]
         out["settings"] = None if settings is None else checks.json_object(settings, "settings")
@@ -109,8 +112,7 @@ async def update_template(
         _check_defaults({**current._mapping, **changes})
         changes["updated_at"] = utcnow()
         if template_visible_change(current._mapping, changes):  # a new version of its passes
-            await conn.execute(update(passes).where(passes.c.template_id == template_id)
-                               .values(wallet_updated_at=changes["updated_at"]))
+            await _new_pass_versions(conn, template_id, changes["updated_at"])
         row = (
             await conn.execute(
                 update(templates)
@@ -123,6 +125,24 @@ async def update_template(
         return row
 
 
+async def _new_pass_versions(conn: Any, template_id: str, version: datetime) -> None:
+    """The template's passes look different from ``version`` on (their wallet tag)."""
+    await conn.execute(update(passes).where(passes.c.template_id == template_id)
+                       .values(wallet_updated_at=version))
+
+
+async def new_wallet_version(conn: Any, db: Database, tenant_id: str, template_id: str) -> Any:
+    """Within a write that changed what the template's passes show outside its own row (its
+    images): a new version of the template and its passes, and a ``template.updated``
+    event. The caller holds the template's row lock."""
+    now = utcnow()
+    await _new_pass_versions(conn, template_id, now)
+    row = (await conn.execute(update(templates).where(templates.c.id == template_id)
+                              .values(updated_at=now).returning(templates))).one()
+    await events.emit(conn, db, tenant_id, "template.updated", template=row)
+    return row
+
+
 async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any:
     """Refuse while any pass (deleted ones included) still points at the template."""
     async with db.write() as conn:
@@ -130,6 +150,8 @@ async def delete_template(db: Database, tenant_id: str, template_id: str) -> Any
         in_use = await conn.scalar(select(exists().where(passes.c.template_id == template_id)))
         if in_use:
             raise Conflict("template is used by passes; move or delete them first")
+        await conn.execute(delete(template_images)
+                           .where(template_images.c.template_id == template_id))
         await conn.execute(delete(templates).where(templates.c.id == template_id))
         await events.emit(conn, db, tenant_id, "template.deleted", template=current)
         return current

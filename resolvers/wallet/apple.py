@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, select
 from ..db import Database
 from ..models import passes, templates, wallet_settings
 from ..passes import derive_status
+from . import strings, template_images
 from .settings import AppleSigner, apple_signer
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -182,12 +183,16 @@ def sign_manifest(manifest: bytes, signer: AppleSigner) -> bytes:
 
 
 def build_pkpass(data: dict[str, Any], signer: AppleSigner,
-                 images: dict[str, bytes] | None = None) -> bytes:
-    """The zip: pass.json, images (passgate's own where none are given), manifest, signature."""
+                 images: dict[str, bytes] | None = None,
+                 localizations: dict[str, dict[str, str]] | None = None) -> bytes:
+    """The zip: pass.json, the template's own image set (passgate's where it has none), the
+    ``xx.lproj/pass.strings`` files, the manifest of them all and its signature."""
     files: dict[str, bytes] = {"pass.json": orjson.dumps(data)}
-    for name in DEFAULT_IMAGES:
-        files[name] = default_image(name)
-    files.update(images or {})
+    if images:
+        files.update(sorted(images.items()))
+    else:
+        files.update((name, default_image(name)) for name in DEFAULT_IMAGES)
+    files.update(strings.lproj_files(localizations))
     manifest = orjson.dumps({name: hashlib.sha1(content).hexdigest()
                              for name, content in files.items()}, option=orjson.OPT_INDENT_2)
     files["manifest.json"] = manifest
@@ -263,8 +268,10 @@ class PkpassCache:
         self._size = size
         self._items: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
-    def render(self, row: Any, template: Any | None, settings: Any | None, *,
-               server_secret: bytes, web_service_url: str, now: datetime) -> bytes:
+    async def render(self, db: Database, row: Any, template: Any | None, settings: Any | None,
+                     *, server_secret: bytes, web_service_url: str, now: datetime) -> bytes:
+        """The signed pass. The template's ``updated_at`` keys its images and
+        localisations too: changing them moves it."""
         signer_row = settings
         key = (row.id, wallet_tag(row), derive_status(row, now),
                template.updated_at if template is not None else None,
@@ -276,7 +283,8 @@ class PkpassCache:
         signer = apple_signer(signer_row, server_secret)
         data = pass_json(row, template, signer, server_secret=server_secret,
                          web_service_url=web_service_url, now=now)
-        blob = build_pkpass(data, signer)
+        blob = build_pkpass(data, signer, await template_images.image_set(db, template),
+                            template.localizations if template is not None else None)
         self._items[key] = blob
         if len(self._items) > self._size:
             self._items.popitem(last=False)

@@ -24,7 +24,7 @@ HOLDER_HIDDEN = frozenset({"note", "meta", "customer_id", "holder_email", "holde
 # Template columns that shape a wallet pass.
 TEMPLATE_VISIBLE = frozenset({"name", "kind", "background_color", "foreground_color",
                               "label_color", "logo_url", "icon_url", "barcode_format",
-                              "field_layout", "settings"})
+                              "field_layout", "settings", "localizations"})
 
 
 def holder_visible_change(current: Any, changes: dict[str, Any]) -> bool:

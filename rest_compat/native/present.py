@@ -87,6 +87,11 @@ def template(t: dict[str, Any]) -> dict[str, Any]:
         "apple_pass_type_id": t["applePassTypeId"],
         "apple_team_id": t["appleTeamId"],
         "google_issuer_id": t["googleIssuerId"],
+        "localizations": t["localizations"],
+        "images": [{"image": enum_out(i["image"]), "scale": i["scale"],
+                    "file_name": i["fileName"], "width": i["width"], "height": i["height"],
+                    "size": i["size"], "sha1": i["sha1"], "url": i["url"]}
+                   for i in t["images"]],
         "created_at": iso(t["createdAt"]),
         "updated_at": iso(t["updatedAt"]),
     }

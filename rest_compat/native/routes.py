@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from resolvers.errors import BadInput
-from resolvers.wallet import barcodes
+from resolvers.wallet import barcodes, template_images
 
 from .. import export
 from ..engine import Answer, Call, Route, with_pass_param
@@ -128,11 +128,15 @@ TEMPLATE_FIELDS = (
     F("apple_pass_type_id", to="applePassTypeId"),
     F("apple_team_id", to="appleTeamId"),
     F("google_issuer_id", to="googleIssuerId"),
+    F("localizations", "object", description='wallet pass translations: {"fr": {"SEAT": '
+      '"Place"}} (fr.lproj/pass.strings); null clears them'),
 )
 CREATE_TEMPLATE = spec(*(F(f.wire, f.kind, f.to, required=f.wire == "name", values=f.values,
                            max_length=f.max_length, minimum=f.minimum)
                          for f in TEMPLATE_FIELDS))
 UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS)
+TEMPLATE_IMAGE = spec(F("data", required=True, nullable=False,
+                        description="the PNG file, base64 (at most 256 KiB)"))
 CUSTOMER = spec(
     F("external_id", to="externalId", max_length=200),
     F("email", max_length=320),
@@ -246,6 +250,16 @@ def _list_customers(call: Call) -> dict[str, Any]:
 
 def _input(call: Call) -> dict[str, Any]:
     return {"input": call.body}
+
+
+def _template_image(call: Call) -> dict[str, Any]:
+    """``{image}`` is the file's name in the pass: icon, logo@2x, strip@3x.png …"""
+    try:
+        name, scale = template_images.parse_file_name(call.params["image"])
+    except BadInput as exc:
+        raise RestError.bad(exc.message, "image") from None
+    return {"input": {"templateId": call.params["id"], "image": name.upper(), "scale": scale,
+                      **call.body}}
 
 
 def _input_with_id(call: Call) -> dict[str, Any]:
@@ -473,6 +487,23 @@ ROUTES: list[Route] = [
           lambda d, c: {"data": P.template(d["deleteTemplate"]["template"]),
                         "message": "Template deleted"},
           response=_single("NativeTemplate"), tag="Templates"),
+    Route("PUT", f"{B}/templates/{{id}}/images/{{image}}", "NativeUploadTemplateImage",
+          "templates:write", "write", "Upload one wallet image of a template",
+          _template_image,
+          lambda d, c: _data(P.template(d["uploadTemplateImage"]["template"])),
+          body=TEMPLATE_IMAGE, response=_single("NativeTemplate"), tag="Templates",
+          description="image: icon, logo, strip or thumbnail, optionally @2x or @3x (e.g. "
+                      "logo@2x). A PNG within Apple's size for it (1x: icon 38x38, logo "
+                      "160x50, strip 375x144, thumbnail 90x90; @2x and @3x twice and three "
+                      "times that), at most 256 KiB: 400 names what is wrong. The icon comes "
+                      "first (409 otherwise). The template's passes get a new version."),
+    Route("DELETE", f"{B}/templates/{{id}}/images/{{image}}", "NativeDeleteTemplateImage",
+          "templates:write", "write", "Remove one wallet image of a template",
+          _template_image,
+          lambda d, c: _data(P.template(d["deleteTemplateImage"]["template"])),
+          response=_single("NativeTemplate"), tag="Templates",
+          description="The icon goes last (409 while other images remain); without images "
+                      "the passes carry passgate's own icon and logo."),
     Route("GET", f"{B}/customers", "NativeListCustomers", "customers:read", "read",
           "List customers", _list_customers,
           lambda d, c: P.listing([P.customer(x) for x in d["customers"]["nodes"]],

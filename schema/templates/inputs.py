@@ -10,7 +10,11 @@ from schema.scalars import JSON
 
 from ..passes.inputs import MERGE_PATCH
 from ..passes.types import PassType
-from .types import BarcodeFormat, TemplateKind
+from .types import BarcodeFormat, TemplateImageName, TemplateKind
+
+LOCALIZATIONS = ("Wallet pass translations by language: {\"fr\": {\"SEAT\": \"Place\"}}. "
+                 "A label or value equal to a key shows its translation on a device in that "
+                 "language (fr.lproj/pass.strings); null clears them.")
 
 
 @strawberry.input
@@ -35,6 +39,8 @@ class CreateTemplateInput:
     apple_pass_type_id: str | None = UNSET
     apple_team_id: str | None = UNSET
     google_issuer_id: str | None = UNSET
+    localizations: JSON | None = strawberry.field(
+        default=UNSET, description=LOCALIZATIONS)
     settings: JSON | None = strawberry.field(
         default=UNSET, description="Vendor settings, a JSON object kept as given.")
     idempotency_key: str | None = key_field()
@@ -61,6 +67,8 @@ class UpdateTemplateInput:
     apple_pass_type_id: str | None = UNSET
     apple_team_id: str | None = UNSET
     google_issuer_id: str | None = UNSET
+    localizations: JSON | None = strawberry.field(
+        default=UNSET, description=LOCALIZATIONS)
     settings: JSON | None = strawberry.field(
         default=UNSET, description="Replaces the whole settings object; null clears it.")
     settings_patch: JSON | None = strawberry.field(default=UNSET, description=MERGE_PATCH)
@@ -69,3 +77,22 @@ class UpdateTemplateInput:
 @strawberry.input
 class TemplateIdInput:
     id: strawberry.ID
+
+
+@strawberry.input(description="A wallet image for the template's passes: a PNG, base64, at "
+                              "most 256 KiB and Apple's size for the image at that scale "
+                              "(icon 38x38, logo 160x50, strip 375x144, thumbnail 90x90 "
+                              "points). The icon comes first: a template's own image set "
+                              "always holds one.")
+class UploadTemplateImageInput:
+    template_id: strawberry.ID
+    image: TemplateImageName
+    scale: int = strawberry.field(default=1, description="1, 2 (@2x) or 3 (@3x).")
+    data: str = strawberry.field(description="The PNG file, base64.")
+
+
+@strawberry.input
+class DeleteTemplateImageInput:
+    template_id: strawberry.ID
+    image: TemplateImageName
+    scale: int = 1

@@ -6,12 +6,19 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import templates as template_data
+from resolvers.wallet import template_images
 from schema.idempotency import once, reload
 from schema.ids import raw_id
 from schema.inputs import provided
 
 from ..wallet import changes as wallet_changes
-from .inputs import CreateTemplateInput, TemplateIdInput, UpdateTemplateInput
+from .inputs import (
+    CreateTemplateInput,
+    DeleteTemplateImageInput,
+    TemplateIdInput,
+    UpdateTemplateInput,
+    UploadTemplateImageInput,
+)
 from .types import Template, TemplatePayload
 
 
@@ -60,4 +67,30 @@ class TemplateMutations:
         row = await template_data.publish_template(
             info.context.db, principal.tenant_id, raw_id(input.id, "Template", "id")
         )
+        return TemplatePayload(template=Template.from_row(row))
+
+    @strawberry.mutation(description="Store (or replace) one wallet image of the template; "
+                                     "its passes get a new version and installed ones are "
+                                     "updated. BAD_USER_INPUT names what is wrong with the "
+                                     "PNG; CONFLICT when the set has no icon yet.")
+    async def upload_template_image(self, info: Info, input: UploadTemplateImageInput
+                                    ) -> TemplatePayload:
+        principal = info.context.require("templates:write")
+        row = await template_images.store(
+            info.context.db, principal.tenant_id, raw_id(input.template_id, "Template",
+                                                         "templateId"),
+            input.image.value, input.scale, template_images.decode(input.data))
+        wallet_changes.template_changed(info, row)
+        return TemplatePayload(template=Template.from_row(row))
+
+    @strawberry.mutation(description="Remove one wallet image; the icon goes last (CONFLICT "
+                                     "while other images remain).")
+    async def delete_template_image(self, info: Info, input: DeleteTemplateImageInput
+                                    ) -> TemplatePayload:
+        principal = info.context.require("templates:write")
+        row = await template_images.remove(
+            info.context.db, principal.tenant_id, raw_id(input.template_id, "Template",
+                                                         "templateId"),
+            input.image.value, input.scale)
+        wallet_changes.template_changed(info, row)
         return TemplatePayload(template=Template.from_row(row))

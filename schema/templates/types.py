@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from resolvers.timeutil import from_db
+from resolvers.wallet import template_images
 from schema.pagination import Connection
 from schema.scalars import JSON
 
@@ -37,6 +38,26 @@ class BarcodeFormat(Enum):
     CODE128 = "code128"
 
 
+@strawberry.enum(description="The wallet images a template can carry.")
+class TemplateImageName(Enum):
+    ICON = "icon"
+    LOGO = "logo"
+    STRIP = "strip"
+    THUMBNAIL = "thumbnail"
+
+
+@strawberry.type(description="An uploaded wallet image (a PNG in the template's passes).")
+class TemplateImage:
+    image: TemplateImageName
+    scale: int
+    file_name: str = strawberry.field(description="Its name in the .pkpass, e.g. logo@2x.png.")
+    width: int
+    height: int
+    size: int = strawberry.field(description="Bytes.")
+    sha1: str
+    url: str = strawberry.field(description="Public URL of the image.")
+
+
 @strawberry.type
 class Template(relay.Node):
     id: relay.NodeID[str]
@@ -61,6 +82,9 @@ class Template(relay.Node):
     settings: JSON | None = strawberry.field(
         description="Vendor settings kept as given (AccessGrid's platform, use case, "
                     "protocol, support/terms/style settings); null: none.")
+    localizations: JSON | None = strawberry.field(
+        description="Wallet pass translations by language ({\"fr\": {\"SEAT\": "
+                    "\"Place\"}}), shipped as xx.lproj/pass.strings; null: none.")
     published_at: datetime | None = strawberry.field(
         description="When publishTemplate last ran; null: never published.")
     created_at: datetime
@@ -89,10 +113,32 @@ class Template(relay.Node):
             apple_team_id=row.apple_team_id,
             google_issuer_id=row.google_issuer_id,
             settings=row.settings,
+            localizations=row.localizations,
             published_at=from_db(row.published_at),
             created_at=from_db(row.created_at),
             updated_at=from_db(row.updated_at),
         )
+
+    @strawberry.field(description="Uploaded wallet images by name; empty: the passes carry "
+                                  "passgate's own icon and logo.")
+    async def images(self, info: Info) -> list[TemplateImage]:
+        from schema.wallet.types import request_loader
+
+        db, tenant_id = info.context.db, info.context.principal.tenant_id
+
+        async def load(keys: list[str]) -> list[list[Any]]:
+            rows = await template_images.described(db, tenant_id, keys)
+            return [[r for r in rows if r.template_id == key] for key in keys]
+
+        base = info.context.app.public_base_url
+        out = []
+        for r in await request_loader(info, "template_images", load).load(self.id):
+            name, scale = template_images.parse_file_name(r.file_name)
+            out.append(TemplateImage(
+                image=TemplateImageName(name), scale=scale, file_name=r.file_name,
+                width=r.width, height=r.height, size=r.size, sha1=r.sha1,
+                url=f"{base}/wallet/templates/{self.id}/{r.file_name}"))
+        return out
 
     @strawberry.field(description="Passes made from this template, newest first.")
     async def passes(

@@ -73,7 +73,7 @@ class ApplePassFile:
 _per_request: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
 
 
-def _request_loader(info: Info, name: str, load: Any) -> DataLoader[Any, Any]:
+def request_loader(info: Info, name: str, load: Any) -> DataLoader[Any, Any]:
     """One DataLoader per request and name (kept beside the request's context)."""
     loaders = _per_request.setdefault(info.context.loaders, {})
     if name not in loaders:
@@ -87,7 +87,7 @@ async def tenant_wallet_settings(info: Info, tenant_id: str) -> Any | None:
     async def load(keys: list[str]) -> list[Any]:
         return [await wallet_settings.get_settings(db, key) for key in keys]
 
-    return await _request_loader(info, "wallet_settings", load).load(tenant_id)
+    return await request_loader(info, "wallet_settings", load).load(tenant_id)
 
 
 @strawberry.type(description="The pass in wallets: links for the holder, and where it is "
@@ -130,7 +130,7 @@ class PassWallet:
             rows = await passkit.registrations(db, tenant_id, keys)
             return [[r for r in rows if r.pass_id == key] for key in keys]
 
-        rows = await _request_loader(info, "wallet_devices", load).load(self.row.id)
+        rows = await request_loader(info, "wallet_devices", load).load(self.row.id)
         return [WalletDevice(id=r.id, platform=r.platform, registered_at=r.created_at)
                 for r in rows]
 
@@ -144,10 +144,9 @@ class PassWallet:
                     if self.row.template_id else None)
         app = info.context.app
         try:
-            blob = apple.CACHE.render(self.row, template, settings,
-                                      server_secret=app.secret_key,
-                                      web_service_url=f"{app.public_base_url}/wallet/apple",
-                                      now=utcnow())
+            blob = await apple.CACHE.render(
+                info.context.db, self.row, template, settings, server_secret=app.secret_key,
+                web_service_url=f"{app.public_base_url}/wallet/apple", now=utcnow())
         except WalletNotConfigured:
             return None
         return ApplePassFile(file_name=apple.file_name(self.row), file_size=len(blob),
