@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -163,20 +163,24 @@ _EARLIER = _D.alias("earlier")
 
 def _claim_statement(is_sqlite: bool, now: datetime, lease: datetime, limit: int,
                      busy: set[str] | frozenset[str]) -> Any:
-    earlier_pending = (
-        select(literal(1)).where(
+    # A delivery is due only as the first pending one of its webhook and pass. Asked as "the
+    # least pending event_seq of its queue", not as NOT EXISTS: an aggregate stays a
+    # per-row probe of the pending-order index, one entry read, whatever the statistics
+    # say, where an anti-join planned on a fresh table's statistics read every pending row
+    # for every candidate (quadratic in the backlog).
+    head_of_queue = (
+        select(func.min(_EARLIER.c.event_seq)).where(
             _EARLIER.c.webhook_id == _D.c.webhook_id,
             _EARLIER.c.ordering_key == _D.c.ordering_key,
             _EARLIER.c.state == "pending",
-            _EARLIER.c.event_seq < _D.c.event_seq,
-        ).exists()
+        ).scalar_subquery()
     )
     pick = (
         select(_D.c.id)
         .join(webhooks, webhooks.c.id == _D.c.webhook_id)
         .where(_D.c.state == "pending", _D.c.next_attempt_at <= now,
                or_(_D.c.lease_until.is_(None), _D.c.lease_until < now),
-               webhooks.c.enabled, ~earlier_pending)
+               webhooks.c.enabled, _D.c.event_seq == head_of_queue)
         .order_by(_D.c.event_seq)
         .limit(limit)
     )

@@ -370,8 +370,13 @@ class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_seq", name="uq_webhook_deliveries_event"),
-        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
-        Index("ix_webhook_deliveries_order", "webhook_id", "ordering_key", "event_seq"),
+        # The claim (resolvers/deliveries.py) walks pending rows in event order and asks, for
+        # each, whether an earlier delivery of its pass is still pending: both read only the
+        # pending rows, so both indexes hold only those (delivered history never slows a claim).
+        Index("ix_webhook_deliveries_pending", "event_seq",
+              postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+        Index("ix_webhook_deliveries_pending_order", "webhook_id", "ordering_key", "event_seq",
+              postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
         Index("ix_webhook_deliveries_tenant", "tenant_id", "webhook_id", "id"),
     )
 
