@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     webhook_disable_after_hours: float = 120.0
     webhook_per_endpoint: int = 4
     webhook_poll_seconds: float = 0.2
+    # How often the worker sweeps: pass.expired for passes whose validity ended.
+    sweep_seconds: float = 30.0
     # GET /metrics (Prometheus): off, open, or behind a bearer token (gateway/metrics.py).
     metrics: bool = True
     metrics_token: SecretStr | None = None

@@ -6,18 +6,21 @@ hands them to live subscribers, and leases due deliveries (``deliveries.claim``)
 in-flight budget; each delivery is one task, so a slow or dead receiver holds only its own
 tasks. Per webhook at most ``per_webhook`` requests are in flight in a process: a webhook at
 its limit is left out of the next claims, so other endpoints and tenants keep moving.
+Every ``sweep_seconds`` it also sweeps: passes whose validity ended get their pass.expired
+event (``resolvers/expiry.py``; once, however many workers sweep).
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
 
-from resolvers import deliveries, secretbox
+from resolvers import deliveries, expiry, secretbox
 from resolvers.db import Database
 from resolvers.live import LiveHub
 from resolvers.webhooks import SECRET_PURPOSE
@@ -42,6 +45,7 @@ class DeliveryWorker:
         per_webhook: int = 4,
         max_in_flight: int = 64,
         poll_seconds: float = 0.2,
+        sweep_seconds: float = 30.0,
         publish: Publish | None = None,
         metrics: Any = None,
     ) -> None:
@@ -53,6 +57,8 @@ class DeliveryWorker:
         self.per_webhook = per_webhook
         self.max_in_flight = max_in_flight
         self.poll_seconds = poll_seconds
+        self.sweep_seconds = sweep_seconds
+        self._next_sweep = 0.0  # monotonic time; the first turn sweeps
         self.publish = publish
         self.metrics = metrics  # gateway.metrics.Metrics
         self.in_flight: Counter[str] = Counter()
@@ -81,6 +87,7 @@ class DeliveryWorker:
 
     async def turn(self) -> bool:
         """One round of fan-out and claims; True when there was work (go again at once)."""
+        swept = await self.sweep() if time.monotonic() >= self._next_sweep else 0
         dispatched = await deliveries.dispatch(self.db)
         if dispatched and self.metrics is not None:
             self.metrics.observe_events(dispatched)
@@ -100,7 +107,15 @@ class DeliveryWorker:
             task = asyncio.create_task(self._deliver(item))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
-        return bool(dispatched) or bool(claimed)
+        return bool(swept) or bool(dispatched) or bool(claimed)
+
+    async def sweep(self, batch: int = 500) -> int:
+        """Announce passes whose validity ended; the count of events written. A full batch
+        leaves the next sweep due at once."""
+        announced = await expiry.announce_expired(self.db, self.policy.clock(), batch)
+        if announced < batch:
+            self._next_sweep = time.monotonic() + self.sweep_seconds
+        return announced
 
     def _secret(self, hook: Any) -> str | None:
         if hook.id not in self._secrets:
@@ -170,7 +185,8 @@ def make_worker(settings: Any, db: Database, outbound: Any,
     return DeliveryWorker(db, outbound, settings.secret, policy,
                           timeout=settings.webhook_timeout,
                           per_webhook=settings.webhook_per_endpoint,
-                          poll_seconds=settings.webhook_poll_seconds, publish=publish,
+                          poll_seconds=settings.webhook_poll_seconds,
+                          sweep_seconds=settings.sweep_seconds, publish=publish,
                           metrics=metrics)
 
 

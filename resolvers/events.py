@@ -35,7 +35,10 @@ CATALOGUE: dict[str, tuple[str, str | None]] = {
     "pass.resumed": ("Pass:Resumed", "ag.access_pass.resumed"),
     "pass.unlinked": ("Pass:Unlinked", "ag.access_pass.unlinked"),
     "pass.deleted": ("Pass:Deleted", "ag.access_pass.deleted"),
+    "pass.expired": ("Pass:Expired", "ag.access_pass.expired"),
     "pass.scanned": ("Pass:Scanned", None),
+    "pass.installed": ("Pass:Installed", "ag.access_pass.devices.added"),
+    "pass.uninstalled": ("Pass:Uninstalled", "ag.access_pass.devices.removed"),
     "template.created": ("Template:Created", "ag.card_template.created"),
     "template.updated": ("Template:Updated", "ag.card_template.updated"),
     "template.published": ("Template:Published", "ag.card_template.published"),
@@ -51,8 +54,11 @@ CATALOGUE: dict[str, tuple[str, str | None]] = {
 }
 TYPES = tuple(CATALOGUE)
 
-# Columns never copied into an event: a webhook's sealed secret, a visitor's hashed IP.
-_PRIVATE = frozenset({"secret_ciphertext", "tenant_id", "visitor_hash"})
+# Columns never copied into an event: a webhook's sealed secret, a visitor's hashed IP, a
+# wallet's push token.
+_PRIVATE = frozenset({"secret_ciphertext", "tenant_id", "visitor_hash", "push_token"})
+# Events about a pass and a wallet of its holder's: the pass with its ``installation``.
+INSTALLATION_EVENTS = frozenset({"pass.installed", "pass.uninstalled"})
 
 
 def names(event_type: str) -> tuple[str, ...]:
@@ -82,10 +88,12 @@ def _json_value(value: Any) -> Any:
 
 
 def snapshot(row: Any) -> dict[str, Any] | None:
-    """A row's columns as JSON-ready values (datetimes as ISO 8601), private ones left out."""
+    """A row's columns (or a dict's items) as JSON-ready values (datetimes as ISO 8601),
+    private ones left out."""
     if row is None:
         return None
-    mapping = row._mapping if hasattr(row, "_mapping") else row._asdict()
+    mapping = row if isinstance(row, dict) else (
+        row._mapping if hasattr(row, "_mapping") else row._asdict())
     return {k: _json_value(v) for k, v in mapping.items() if k not in _PRIVATE}
 
 
@@ -218,6 +226,9 @@ def present(event_type: str, data: dict[str, Any], at: datetime) -> dict[str, An
         scan = _plain(data["scan"])
         scan["pass"] = present_pass(data["pass"], at) if data.get("pass") else None
         return scan
+    if event_type in INSTALLATION_EVENTS:
+        return {**present_pass(data["pass"], at),
+                "installation": _plain(data.get("installation") or {})}
     if event_type.startswith("pass."):
         return present_pass(data["pass"], at)
     if event_type == "qr.scanned":

@@ -145,6 +145,12 @@ class Customer(SQLModel, table=True):
     updated_at: datetime
 
 
+# A pass whose end of validity has not been announced yet (the sweep's condition and the
+# predicate of its partial index, word for word so both databases match the two).
+EXPIRY_UNANNOUNCED = ("valid_until IS NOT NULL AND state <> 'deleted' AND "
+                      "(expiry_announced_for IS NULL OR expiry_announced_for <> valid_until)")
+
+
 class Pass(SQLModel, table=True):
     __tablename__ = "passes"
     __table_args__ = (
@@ -155,6 +161,10 @@ class Pass(SQLModel, table=True):
         # path (code and tenant) and the public page, which knows only the code.
         UniqueConstraint("code", "tenant_id", name="uq_passes_tenant_code"),
         UniqueConstraint("tenant_id", "external_id", name="uq_passes_tenant_external_id"),
+        # Passes whose validity has an end not yet announced by a pass.expired event
+        # (resolvers/expiry.py): the worker's sweep reads only these, by end time.
+        Index("ix_passes_expiry_due", "valid_until",
+              postgresql_where=text(EXPIRY_UNANNOUNCED), sqlite_where=text(EXPIRY_UNANNOUNCED)),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -191,6 +201,9 @@ class Pass(SQLModel, table=True):
     # True when passgate minted the code (80 random bits, so its public page needs no token);
     # false for a code given by the client, which may be short and guessable.
     code_minted: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # The valid_until that a pass.expired event announced; a new valid_until (validity
+    # extended or cut) makes the pass due for a new announcement when it passes.
+    expiry_announced_for: datetime | None = None
 
 
 class Scan(SQLModel, table=True):

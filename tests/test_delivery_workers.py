@@ -109,3 +109,28 @@ async def test_a_worker_killed_mid_delivery_sends_the_same_event_again(pg_url: s
         held, again = receiver.requests[0], receiver.requests[-1]
         assert held.headers["webhook-id"] == again.headers["webhook-id"]
         assert held.body == again.body  # the same event, the same bytes
+
+
+async def test_two_workers_announce_each_expiry_once(pg_url: str):
+    """Both workers sweep every 20 ms while 200 passes end their validity at one instant:
+    each pass.expired is written once and delivered once."""
+    from datetime import UTC, datetime, timedelta
+
+    owner = cli_key(pg_url, "expiry-workers", "enterprise")
+    with receiving() as receiver, \
+            serve(pg_url, ready_timeout=60, PASSGATE_WEBHOOK_WORKER="false",
+                  PASSGATE_RATE_LIMITS="false",
+                  PASSGATE_WEBHOOK_ALLOW_PRIVATE="true") \
+            as (base,), workers(pg_url, 2, PASSGATE_SWEEP_SECONDS="0.02"):
+        await gql(base, owner["key"], "mutation($u: String!) { createWebhook(input: {url: $u, "
+                  "events: [\"pass.expired\"]}) { webhook { id } } }", {"u": receiver.url})
+        ends = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+        await gql(base, owner["key"], "mutation($i: CreatePassesInput!) { createPasses(input: "
+                  "$i) { count } }", {"i": {"passes": [{"validUntil": ends}] * 200}})
+        await receiver.until(lambda r: len(r.accepted()) >= 200, timeout=30)
+        await asyncio.sleep(1.0)  # a second announcement would arrive now
+        per_pass = Counter(r.json["data"]["id"] for r in receiver.requests)
+        assert len(per_pass) == 200 and set(per_pass.values()) == {1}, per_pass.most_common(3)
+        written = await gql(base, owner["key"], "{ events(first: 1, filter: {types: "
+                            "[\"pass.expired\"]}) { totalCount } }")
+        assert written["events"]["totalCount"] == 200

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import ids
+from .. import events, ids
 from ..db import Database
 from ..models import passes, wallet_registrations
 from ..timeutil import utcnow
@@ -78,11 +78,29 @@ async def register(db: Database, row: Any, device_id: str, pass_type_id: str,
             .returning(wallet_registrations.c.id))
     async with db.write() as conn:
         if (await conn.execute(stmt)).first() is not None:
+            await _installation_event(conn, db, "pass.installed", row.id, values)
             return True
         await conn.execute(update(wallet_registrations).where(*_same(device_id, pass_type_id,
                                                                      row.id))
                            .values(push_token=push_token, updated_at=now))
     return False
+
+
+async def _installation_event(conn: Any, db: Database, event_type: str, pass_id: str,
+                              registration: Any) -> None:
+    """pass.installed / pass.uninstalled in the registration's transaction: the pass as it
+    now is, and the installation (platform, device, how many devices now hold the pass)."""
+    r = wallet_registrations.c
+    current = (await conn.execute(select(passes).where(passes.c.id == pass_id))).first()
+    active = await conn.scalar(select(func.count()).select_from(wallet_registrations)
+                               .where(r.pass_id == pass_id))
+    installation = {"platform": registration["platform"],
+                    "device_library_id": registration["device_library_id"],
+                    "pass_type_id": registration["pass_type_id"],
+                    "registered_at": registration["created_at"],
+                    "active_registrations": active}
+    await events.emit(conn, db, current.tenant_id, event_type, pass_=current,
+                      installation=installation)
 
 
 def _same(device_id: str, pass_type_id: str, pass_id: str) -> tuple[Any, ...]:
@@ -93,9 +111,12 @@ def _same(device_id: str, pass_type_id: str, pass_id: str) -> tuple[Any, ...]:
 
 async def unregister(db: Database, row: Any, device_id: str, pass_type_id: str) -> bool:
     async with db.write() as conn:
-        result = await conn.execute(delete(wallet_registrations)
-                                    .where(*_same(device_id, pass_type_id, row.id)))
-    return result.rowcount > 0
+        gone = (await conn.execute(delete(wallet_registrations)
+                                   .where(*_same(device_id, pass_type_id, row.id))
+                                   .returning(wallet_registrations))).first()
+        if gone is not None:
+            await _installation_event(conn, db, "pass.uninstalled", row.id, gone._mapping)
+    return gone is not None
 
 
 async def serials_since(db: Database, device_id: str, pass_type_id: str, since: str | None

@@ -50,6 +50,13 @@ def data_of(event: Any) -> dict[str, Any]:
     obj = event_data.present(event.type, event.data, event.occurred_at)
     if event.type == "pass.scanned":
         return {**obj, "pass": _access_pass(obj["pass"]) if obj["pass"] else None}
+    if event.type in event_data.INSTALLATION_EVENTS:
+        # ag.access_pass.devices.added / .removed: the device beside the pass. Apple's
+        # registration does not say iPhone or Watch; AccessGrid's enum has no "apple".
+        installation = obj["installation"]
+        device = {"type": "iphone" if installation["platform"] == "apple" else
+                  "android_phone", "id": installation["device_library_id"]}
+        return {**_access_pass(obj), "device": device}
     if event.type.startswith("pass."):
         return _access_pass(obj)
     if event.type.startswith("template."):

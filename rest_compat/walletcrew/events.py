@@ -30,8 +30,21 @@ def _pass(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _installation(obj: dict[str, Any]) -> dict[str, Any]:
+    """Pass:Installed / Pass:Uninstalled: the install hook's parameters (walletcrew.md)."""
+    wallet_pass, installation = _pass(obj), obj["installation"]
+    return {
+        "passId": wallet_pass["id"], "passType": wallet_pass["passType"],
+        "identifiers": wallet_pass["identifiers"], "device": installation["platform"],
+        "additionalInformation": {
+            "activeRegistrationCount": installation["active_registrations"]},
+    }
+
+
 def data_of(event: Any) -> dict[str, Any]:
     obj = event_data.present(event.type, event.data, event.occurred_at)
+    if event.type in event_data.INSTALLATION_EVENTS:
+        return _installation(obj)
     if event.type == "pass.scanned":
         return {**obj, "pass": _pass(obj["pass"]) if obj["pass"] else None}
     if event.type.startswith("pass."):
