@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import ids
+from .bulk import insert_many
 from .db import Database
 from .models import events
 from .pagination import Page, PageArgs, paginate
@@ -134,7 +135,7 @@ async def emit_many(conn: AsyncConnection, db: Database, tenant_id: str, event_t
     rows = [event_row(tenant_id, event_type,
                       {k.rstrip("_"): snapshot(v) for k, v in item.items()}, now)
             for item in items]
-    await conn.execute(insert(events), rows)
+    await insert_many(conn, events, rows)
 
 
 SQLITE_INSERT = (

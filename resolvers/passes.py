@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from . import checks, events, ids, merge
 from . import search as search_index
+from .bulk import insert_many
 from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
 from .models import customers, pass_counts, passes, scans, templates
@@ -244,7 +245,7 @@ async def import_passes(
                 return [], skipped
             # Every column is set here, so nothing needs reading back: no RETURNING and no
             # result processing for a thousand rows (executemany on the driver).
-            await conn.execute(insert(passes), rows)
+            await insert_many(conn, passes, rows)
             created = [_as_written(row) for row in rows]
             await events.emit_many(conn, db, tenant_id, "pass.created",
                                    [{"pass_": r} for r in created])

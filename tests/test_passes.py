@@ -206,6 +206,24 @@ async def test_derived_statuses(api):
     assert (used["usagesCount"], used["remainingUsages"]) == (1, 0)
 
 
+async def test_dates_before_the_year_1000_keep_their_order(api):
+    """Written by the bulk path's own conversion (resolvers/bulk.py): year 999 must be stored
+    as 0999 on SQLite, or text order puts it after 2026 and the status filters lie."""
+    doc = ("mutation($input: CreatePassesInput!) { createPasses(input: $input) "
+           "{ passes { code validFrom validUntil status } } }")
+    made = (await api.gql(doc, {"input": {"passes": [
+        {"validFrom": "0121-03-11T09:37:55Z", "validUntil": "0999-01-01T00:00:00Z"},
+        {"validFrom": "0121-03-11T09:37:55Z"},
+    ]}}))["createPasses"]["passes"]
+    old, current = made
+    assert old["validFrom"].startswith("0121-03-11T09:37:55")
+    assert (old["status"], current["status"]) == ("EXPIRED", "ACTIVE")
+    assert await codes(api, status="EXPIRED") == {old["code"]}
+    assert current["code"] in await codes(api, status="ACTIVE")
+    again = await get(api, code=old["code"])
+    assert again["validUntil"].startswith("0999-01-01T00:00:00")
+
+
 # ---------------------------------------------------------------- access to private data
 
 
