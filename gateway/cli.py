@@ -347,6 +347,25 @@ def wallet_apple(tenant_ref: str, pass_type_id: str, team_id: str, cert_file: An
     _echo_json(_wallet_json(_run(go)))
 
 
+@wallet.command("apns-key")
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+@click.option("--key-id", required=True, help="The APNs auth key's 10-character id.")
+@click.option("--p8", "p8_file", required=True, type=click.File("rb"),
+              help="The AuthKey_<id>.p8 file.")
+def wallet_apns_key(tenant_ref: str, key_id: str, p8_file: Any) -> None:
+    """Push with APNs token authentication (ES256 JWT) instead of the pass certificate."""
+    from resolvers.wallet import settings as ws
+
+    data = p8_file.read()
+
+    async def go(db: Database) -> Any:
+        kid, key = ws.load_apns_key(key_id, data)
+        return await ws.set_apns_key(db, _settings().secret, await _tenant_id(db, tenant_ref),
+                                     kid, key)
+
+    _echo_json(_wallet_json(_run(go)))
+
+
 @wallet.command("google")
 @click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
 @click.option("--issuer-id", required=True, help="The issuer id from the Google Wallet console.")

@@ -222,6 +222,7 @@ async def run_standalone(settings: Any) -> None:
     from resolvers.outbound import Outbound
 
     from .migrate import check_migrated
+    from .wallet_push import make_wallet_worker
 
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
@@ -232,15 +233,22 @@ async def run_standalone(settings: Any) -> None:
         await check_migrated(db.engine, settings.database_url)
         worker = make_worker(settings, db, outbound,
                              publish=hub.publish if redis is not None else None)
-        task = asyncio.create_task(worker.run())
+        wallet = make_wallet_worker(settings, db, outbound, settings.secret)
+        task = asyncio.create_task(_together(worker.run(), wallet.run()))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await worker.stop()
+        await wallet.client.close()
     finally:
         await outbound.close()
         await db.dispose()
         if redis is not None:
             await redis.aclose()
+
+
+async def _together(*loops: Any) -> None:
+    """Run loops until cancelled (the delivery worker and the wallet pushes)."""
+    await asyncio.gather(*loops)

@@ -38,6 +38,7 @@ from .loaders import fetch_owned
 from .models import events, scan_stats, webhook_attempts, webhook_deliveries, webhooks
 from .pagination import Page, PageArgs, paginate
 from .timeutil import to_db, utcnow
+from .wallet import push_queue
 
 # Standard Webhooks' schedule: the first try at once, then these waits (seconds) after each
 # failed try: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. Ten tries in all.
@@ -109,6 +110,7 @@ async def dispatch(db: Database, limit: int = 500) -> list[Any]:
         if due:
             await conn.execute(insert(webhook_deliveries), due)
         await _count_scans(conn, db, rows)
+        await push_queue.enqueue(conn, rows)  # wallet updates, durable as deliveries are
         await conn.execute(update(events).where(events.c.seq.in_([r.seq for r in rows]))
                            .values(dispatched_at=now))
     return rows

@@ -24,6 +24,7 @@ PREFIXES = {
     "qr_scan": "qrs",
     "webhook": "whk",
     "wallet_registration": "wrg",
+    "wallet_push": "wpu",
     "event": "evt",
     "delivery": "dlv",
     "attempt": "att",

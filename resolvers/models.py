@@ -308,6 +308,10 @@ class WalletSettings(SQLModel, table=True):
     google_issuer_id: str | None = Field(default=None, max_length=40)
     google_service_account_email: str | None = Field(default=None, max_length=320)
     google_key_ciphertext: str | None = Field(default=None, sa_type=Text)
+    # APNs token authentication (an alternative to the pass certificate): the .p8 key's id,
+    # and the key itself sealed.
+    apple_apns_key_id: str | None = Field(default=None, max_length=20)
+    apple_apns_key_ciphertext: str | None = Field(default=None, sa_type=Text)
     created_at: datetime
     updated_at: datetime
 
@@ -333,6 +337,24 @@ class WalletRegistration(SQLModel, table=True):
     updated_at: datetime
 
 
+class WalletPush(SQLModel, table=True):
+    """A wallet update to deliver (APNs pushes, Google patches): made from an outbox event
+    when it is dispatched, in the same transaction, and deleted once delivered; a worker
+    holds it under a lease, so a process that dies mid-push leaves it to another."""
+
+    __tablename__ = "wallet_pushes"
+    __table_args__ = (Index("ix_wallet_pushes_due", "next_attempt_at"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    event_id: str = Field(max_length=40)
+    change: dict[str, Any] = json_column()  # {"pass_ids": [...]} or {"template_id", "version"}
+    attempts: int = 0
+    next_attempt_at: datetime
+    lease_until: datetime | None = None
+    created_at: datetime
+
+
 tenants = Tenant.__table__
 api_keys = ApiKey.__table__
 templates = Template.__table__
@@ -346,6 +368,7 @@ qr_scans = QrScan.__table__
 webhooks = Webhook.__table__
 wallet_settings = WalletSettings.__table__
 wallet_registrations = WalletRegistration.__table__
+wallet_pushes = WalletPush.__table__
 
 
 # SQLite makes only an INTEGER PRIMARY KEY an auto-incrementing rowid alias.

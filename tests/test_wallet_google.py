@@ -13,6 +13,7 @@ from gateway.app import create_app
 from gateway.wallet_push import WALLET_PUSH
 from tests.conftest import make_api
 from tests.fragments import CREATE_PASS, CREATE_TEMPLATE
+from tests.test_wallet_push import quiet_outbox
 from tests.wallet_certs import service_account
 
 ISSUER = "3388000000012345678"
@@ -72,7 +73,8 @@ async def google_api(aiohttp_client, aiohttp_server, settings):
     server = await aiohttp_server(fake.app())
     configured = settings.model_copy(update={
         "google_wallet_api_url": str(server.make_url("/")).rstrip("/"),
-        "webhook_allow_private": True})
+        "webhook_allow_private": True, "webhook_worker": True})  # it dispatches the outbox
+    await quiet_outbox(settings.database_url)
     client = await aiohttp_client(create_app(configured))
     api = await make_api(client)
     await api.gql(SET_GOOGLE, {"input": {"issuerId": ISSUER, "serviceAccount": account.json()}})

@@ -8,16 +8,25 @@ import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from sqlalchemy import delete, func, select, update
 
 from gateway.app import create_app
+from gateway.keys import DB
 from gateway.wallet_push import WALLET_PUSH
+from resolvers import deliveries
+from resolvers.db import Database
+from resolvers.models import events, wallet_pushes
 from resolvers.wallet.apns import ApnsClient
-from resolvers.wallet.settings import apple_signer, get_settings
+from resolvers.wallet.settings import AppleSigner, apple_signer, get_settings
 from tests.conftest import SECRET, make_api
 from tests.test_wallet_passkit import UPDATE, installed_pass
 from tests.wallet_certs import pem, shared_chain, tls_server_files
@@ -64,10 +73,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-async def apns(tmp_path) -> AsyncIterator[tuple[FakeApns, dict[str, Any]]]:
-    """An HTTP/2 server on https://localhost:PORT that requires a client certificate from
-    the throwaway Apple chain."""
+@contextlib.asynccontextmanager
+async def fake_apns_server(tmp_path, *, client_certificate: bool
+                           ) -> AsyncIterator[tuple[FakeApns, dict[str, Any]]]:
+    """An HTTP/2 server on https://localhost:PORT; with ``client_certificate`` it requires
+    one from the throwaway Apple chain (certificate authentication)."""
     files = tls_server_files(tmp_path)
     chain = shared_chain()
     trusted = tmp_path / "client-ca.pem"
@@ -76,8 +86,9 @@ async def apns(tmp_path) -> AsyncIterator[tuple[FakeApns, dict[str, Any]]]:
     config = Config()
     config.bind = [f"127.0.0.1:{port}"]
     config.certfile, config.keyfile = str(files["cert"]), str(files["key"])
-    config.ca_certs = str(trusted)
-    config.verify_mode = ssl.CERT_REQUIRED
+    if client_certificate:
+        config.ca_certs = str(trusted)
+        config.verify_mode = ssl.CERT_REQUIRED
     config.alpn_protocols = ["h2"]
     config.accesslog = config.errorlog = None
     fake = FakeApns(url=f"https://localhost:{port}")
@@ -92,22 +103,49 @@ async def apns(tmp_path) -> AsyncIterator[tuple[FakeApns, dict[str, Any]]]:
         except OSError:
             assert time.monotonic() < deadline, "the HTTP/2 test server did not start"
             await asyncio.sleep(0.05)
-    yield fake, {"ca_file": files["ca"]}
-    stop.set()
-    task.cancel()  # hypercorn's graceful shutdown trips over still-open HTTP/2 connections
-    with contextlib.suppress(BaseException):
-        await task
+    try:
+        yield fake, {"ca_file": files["ca"]}
+    finally:
+        stop.set()
+        task.cancel()  # hypercorn's graceful shutdown trips over still-open HTTP/2 connections
+        with contextlib.suppress(BaseException):
+            await task
+
+
+@pytest.fixture
+async def apns(tmp_path) -> AsyncIterator[tuple[FakeApns, dict[str, Any]]]:
+    async with fake_apns_server(tmp_path, client_certificate=True) as served:
+        yield served
 
 
 @pytest.fixture
 async def pushing_api(aiohttp_client, settings, apns):
     fake, extra = apns
-    configured = settings.model_copy(update={"apns_url": fake.url,
-                                             "apns_ca_file": extra["ca_file"],
-                                             "webhook_allow_private": True})
-    client = await aiohttp_client(create_app(configured))
+    await quiet_outbox(settings.database_url)
+    client = await aiohttp_client(create_app(apns_settings(settings, fake, extra)))
     yield await make_api(client), fake
     await client.close()  # before the APNs server goes away
+
+
+async def quiet_outbox(url: str) -> None:
+    """Earlier tests left their changes in this database undelivered (their apps deliver
+    nothing); a test whose app dispatches the outbox starts without them, so the pushes
+    its local servers see are its own."""
+    db = Database(url)
+    try:
+        async with db.write() as conn:
+            await conn.execute(update(events).where(events.c.dispatched_at.is_(None))
+                               .values(dispatched_at=datetime.now(UTC)))
+            await conn.execute(delete(wallet_pushes))
+    finally:
+        await db.dispose()
+
+
+def apns_settings(settings, fake: FakeApns, extra: dict[str, Any], **more: Any):
+    """The test settings, pushing to the local APNs, with the outbox dispatched."""
+    return settings.model_copy(update={"apns_url": fake.url, "apns_ca_file": extra["ca_file"],
+                                       "webhook_allow_private": True, "webhook_worker": True,
+                                       **more})
 
 
 async def test_a_change_pushes_every_registered_device_after_commit(pushing_api):
@@ -138,6 +176,8 @@ async def test_a_change_pushes_every_registered_device_after_commit(pushing_api)
     assert (await second.updated()).status == 204
     assert (await device.updated()).status == 200
 
+    async with api.db.read() as conn:  # every job done and gone
+        assert await conn.scalar(select(func.count()).select_from(wallet_pushes)) == 0
     # A change the holder does not see pushes nothing; a state change does.
     fake.seen.clear()
     fake.delay = 0
@@ -210,3 +250,133 @@ async def test_outbox_events_name_the_same_wallet_changes(api):
                                       "pass.unlinked"]
     assert changes == [None, None, WalletChange(api.tenant_id, (raw,)),
                        WalletChange(api.tenant_id, (raw,))]
+
+
+async def test_a_change_is_pushed_even_when_the_process_stops_before_pushing(
+        aiohttp_client, settings, apns):
+    """Two crash windows: the change committed but its event not yet dispatched, and the
+    event dispatched into a push job that no worker sent. The next process pushes both."""
+    fake, extra = apns
+    await quiet_outbox(settings.database_url)
+    first = await aiohttp_client(create_app(apns_settings(settings, fake, extra,
+                                                          webhook_worker=False)))
+    api = await make_api(first)
+    p, device = await installed_pass(api)
+    assert (await device.register(push_token="aa" * 32)).status == 201
+    q, other = await installed_pass(api)
+    assert (await other.register(push_token="bb" * 32)).status == 201
+    # Other tests' changes share this database: only this tenant's jobs and pushes count.
+    ours = {f"/3/device/{'aa' * 32}", f"/3/device/{'bb' * 32}"}
+    mine = wallet_pushes.c.tenant_id == api.tenant_id
+    await api.gql(UPDATE, {"i": {"id": p["id"], "holderName": "Grace"}})
+    db = first.app[DB]
+    await deliveries.dispatch(db)  # p's event is now a push job …
+    await api.gql(UPDATE, {"i": {"id": q["id"], "holderName": "Alan"}})  # … q's still an event
+    async with db.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(wallet_pushes)
+                                 .where(mine)) == 1
+        assert await conn.scalar(select(func.count()).select_from(events).where(
+            events.c.dispatched_at.is_(None), events.c.tenant_id == api.tenant_id)) == 1
+    await asyncio.sleep(0.3)
+    assert fake.seen == []  # nobody dispatches in this process: nothing was pushed
+    await first.close()  # the process stops
+
+    second = await aiohttp_client(create_app(apns_settings(settings, fake, extra)))
+    try:
+        await asyncio.wait_for(second.app[WALLET_PUSH].idle(api.tenant_id), 20)
+        assert sorted(s["path"] for s in fake.seen) == sorted(ours)
+        async with second.app[DB].read() as conn:
+            assert await conn.scalar(select(func.count()).select_from(wallet_pushes)
+                                     .where(mine)) == 0
+    finally:
+        await second.close()
+
+
+async def test_an_unreachable_apns_is_tried_again(aiohttp_client, settings, apns):
+    _, extra = apns
+    await quiet_outbox(settings.database_url)
+    broken = settings.model_copy(update={"apns_url": "https://localhost:9",
+                                         "apns_ca_file": extra["ca_file"],
+                                         "webhook_allow_private": True, "webhook_worker": True})
+    client = await aiohttp_client(create_app(broken))
+    api = await make_api(client)
+    p, device = await installed_pass(api)
+    assert (await device.register(push_token="aa" * 32)).status == 201
+    await api.gql(UPDATE, {"i": {"id": p["id"], "holderName": "Grace"}})
+    deadline = time.monotonic() + 10
+    while True:
+        async with api.db.read() as conn:
+            job = (await conn.execute(select(wallet_pushes).where(
+                wallet_pushes.c.tenant_id == api.tenant_id))).first()
+        if job is not None and job.attempts >= 1 and job.lease_until is None:
+            break
+        assert time.monotonic() < deadline, "the failed push was not rescheduled"
+        await asyncio.sleep(0.05)
+    assert job.next_attempt_at > job.created_at  # kept, for a later attempt
+    await client.close()
+    await quiet_outbox(settings.database_url)
+
+
+SET_APNS_KEY = """mutation($i: SetApnsKeyInput!) { setApnsKey(input: $i) {
+  settings { apple { teamId apnsKeyId } } } }"""
+
+
+async def test_token_authentication_signs_pushes_with_the_p8_key(aiohttp_client, settings,
+                                                                  tmp_path):
+    """With an APNs auth key the push carries an ES256 JWT (kid, iss = team, iat), made once
+    and reused, and no client certificate is needed."""
+    p8 = ec.generate_private_key(ec.SECP256R1())
+    p8_pem = p8.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()).decode()
+    await quiet_outbox(settings.database_url)
+    async with fake_apns_server(tmp_path, client_certificate=False) as (fake, extra):
+        client = await aiohttp_client(create_app(apns_settings(settings, fake, extra)))
+        api = await make_api(client)
+        p, device = await installed_pass(api)
+        error = await api.error(SET_APNS_KEY, {"i": {"keyId": "ABC123DEFG",
+                                                     "privateKey": pem(shared_chain().root)}})
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        rsa_key = pem(shared_chain().key)
+        error = await api.error(SET_APNS_KEY, {"i": {"keyId": "ABC123DEFG",
+                                                     "privateKey": rsa_key}})
+        assert "EC P-256" in error["message"]
+        error = await api.error(SET_APNS_KEY, {"i": {"keyId": "short", "privateKey": p8_pem}})
+        assert error["extensions"]["field"] == "keyId"
+        done = await api.gql(SET_APNS_KEY, {"i": {"keyId": "ABC123DEFG", "privateKey": p8_pem}})
+        team = done["setApnsKey"]["settings"]["apple"]["teamId"]
+        assert done["setApnsKey"]["settings"]["apple"]["apnsKeyId"] == "ABC123DEFG"
+        assert "PRIVATE" not in str(done)
+
+        assert (await device.register(push_token="aa" * 32)).status == 201
+        for name in ("Grace", "Alan"):
+            await api.gql(UPDATE, {"i": {"id": p["id"], "holderName": name}})
+            await asyncio.wait_for(client.app[WALLET_PUSH].idle(api.tenant_id), 20)
+        assert len(fake.seen) == 2
+        tokens = {s["headers"]["authorization"] for s in fake.seen}
+        assert len(tokens) == 1  # one token, reused
+        scheme, token = tokens.pop().split(" ")
+        assert scheme == "bearer"
+        assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": "ABC123DEFG",
+                                                    "typ": "JWT"}
+        claims = jwt.decode(token, p8.public_key(), algorithms=["ES256"])
+        assert claims["iss"] == team and abs(claims["iat"] - time.time()) < 60
+        assert fake.seen[0]["headers"]["apns-topic"] == device.type_id
+        await client.close()
+
+
+def test_provider_tokens_are_renewed_after_fifty_minutes():
+    chain = shared_chain()
+    p8 = ec.generate_private_key(ec.SECP256R1())
+    signer = AppleSigner(pass_type_id=chain.pass_type_id, team_id=chain.team_id,
+                         organization="x", certificate=chain.cert, key=chain.key,
+                         wwdr=chain.wwdr, apns_key_id="ABC123DEFG", apns_key=p8)
+    client = ApnsClient("https://localhost:1")
+    now = [1_000_000.0]
+    client.clock = lambda: now[0]
+    first = client.provider_token(signer)
+    now[0] += 49 * 60
+    assert client.provider_token(signer) == first
+    now[0] += 2 * 60
+    renewed = client.provider_token(signer)
+    assert renewed != first
+    assert jwt.decode(renewed, p8.public_key(), algorithms=["ES256"])["iat"] == int(now[0])

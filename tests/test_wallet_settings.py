@@ -166,3 +166,25 @@ def test_cli_sets_apple_and_google_without_printing_keys(db_url, tmp_path):
     assert json.loads(out)["google"] == {"issuer_id": "42", "service_account_email": account.email}
     shown = run_cli(db_url, "wallet", "show", "--tenant", tenant["id"]).stdout
     assert "PRIVATE" not in shown and json.loads(shown)["apple"]["team_id"] == chain.team_id
+
+
+def test_cli_sets_the_apns_key_after_the_apple_identity(db_url, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    tenant = json.loads(run_cli(db_url, "tenants", "create", "apns-cli", "--json").stdout)
+    p8 = tmp_path / "AuthKey_ABC123DEFG.p8"
+    p8.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    early = run_cli(db_url, "wallet", "apns-key", "--tenant", tenant["id"], "--key-id",
+                    "ABC123DEFG", "--p8", str(p8), check=False)
+    assert early.returncode != 0 and "before its APNs key" in early.stderr
+    chain = apple_chain()
+    files = chain.write(tmp_path)
+    run_cli(db_url, "wallet", "apple", "--tenant", tenant["id"], "--pass-type-id",
+            chain.pass_type_id, "--team-id", chain.team_id, "--cert", str(files["cert"]),
+            "--key", str(files["key"]), "--wwdr", str(files["wwdr"]))
+    out = run_cli(db_url, "wallet", "apns-key", "--tenant", tenant["id"], "--key-id",
+                  "ABC123DEFG", "--p8", str(p8)).stdout
+    assert json.loads(out)["apple"]["apns_key_id"] == "ABC123DEFG" and "PRIVATE" not in out

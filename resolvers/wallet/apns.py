@@ -1,7 +1,10 @@
 """APNs over HTTP/2: the empty push that tells a device "this pass changed, ask for it".
 
-Wallet updates use certificate authentication: the TLS client certificate is the tenant's
-pass type certificate, and ``apns-topic`` is the pass type identifier. The transport is
+Wallet updates use certificate authentication (the TLS client certificate is the tenant's
+pass type certificate) or, where the tenant set an APNs auth key, token authentication: an
+ES256 JWT (``kid`` the key id, ``iss`` the team id) in ``authorization``, made once per
+``TOKEN_TTL`` (Apple refuses a token refreshed more than every 20 minutes, and one older
+than an hour). ``apns-topic`` is the pass type identifier. The transport is
 httpcore's HTTP/2 client; its sockets are opened only to addresses that the SSRF guard
 (``resolvers.outbound.resolve_guarded``) allows, while TLS SNI and ``:authority`` keep the
 original host name.
@@ -13,12 +16,14 @@ import logging
 import os
 import ssl
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
+import jwt
 from cryptography.hazmat.primitives import serialization
 
 from ..outbound import OutboundBlocked, resolve_guarded
@@ -28,6 +33,7 @@ log = logging.getLogger("passgate.apns")
 
 APPLE_APNS_URL = "https://api.push.apple.com"
 MAX_POOLS = 64
+TOKEN_TTL = 50 * 60  # seconds
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -60,10 +66,13 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 def client_context(signer: AppleSigner, ca_file: str | None) -> ssl.SSLContext:
-    """TLS with the pass certificate as client certificate. ``ssl`` loads keys from files
-    only, so the key passes through a private temporary file that is removed at once."""
+    """TLS for APNs: with token authentication nothing more; otherwise the pass certificate
+    as client certificate (``ssl`` loads keys from files only, so the key passes through a
+    private temporary file that is removed at once)."""
     context = ssl.create_default_context(cafile=ca_file)
     context.set_alpn_protocols(["h2"])
+    if signer.apns_key is not None:
+        return context
     pem = (signer.certificate.public_bytes(serialization.Encoding.PEM)
            + signer.key.private_bytes(serialization.Encoding.PEM,
                                       serialization.PrivateFormat.PKCS8,
@@ -105,6 +114,27 @@ class ApnsClient:
         self._timeout = timeout
         self._pools: dict[Any, httpcore.AsyncConnectionPool] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self._tokens: dict[tuple[str, str], tuple[float, str]] = {}
+        self.clock = time.time
+
+    def provider_token(self, signer: AppleSigner) -> str | None:
+        """The ES256 JWT for token authentication (None with certificate authentication),
+        kept for ``TOKEN_TTL`` per team and key."""
+        if signer.apns_key is None or signer.apns_key_id is None:
+            return None
+        slot = (signer.team_id, signer.apns_key_id)
+        now = self.clock()
+        cached = self._tokens.get(slot)
+        if cached is not None and now - cached[0] < TOKEN_TTL:
+            return cached[1]
+        token = jwt.encode({"iss": signer.team_id, "iat": int(now)}, signer.apns_key,
+                           algorithm="ES256", headers={"kid": signer.apns_key_id})
+        self._tokens[slot] = (now, token)
+        return token
+
+    def _forget_token(self, signer: AppleSigner) -> None:
+        if signer.apns_key_id is not None:
+            self._tokens.pop((signer.team_id, signer.apns_key_id), None)
 
     def _pool(self, identity: Any, signer: AppleSigner) -> httpcore.AsyncConnectionPool:
         pool = self._pools.get(identity)
@@ -122,20 +152,27 @@ class ApnsClient:
     async def push(self, identity: Any, signer: AppleSigner, push_tokens: Iterable[str]
                    ) -> list[PushResult]:
         """Send the empty update push to each token; the answers in order."""
-        pool = self._pool(identity, signer)
+        pool = self._pool((identity, signer.apns_key_id), signer)
         results = []
         for token in push_tokens:
-            results.append(await self._push_one(pool, signer.pass_type_id, token))
+            result = await self._push_one(pool, signer, token)
+            if result.status == 403 and "ExpiredProviderToken" in (result.reason or ""):
+                self._forget_token(signer)  # Apple's clock says so: make a new one
+                result = await self._push_one(pool, signer, token)
+            results.append(result)
         return results
 
-    async def _push_one(self, pool: httpcore.AsyncConnectionPool, topic: str, token: str
-                        ) -> PushResult:
+    async def _push_one(self, pool: httpcore.AsyncConnectionPool, signer: AppleSigner,
+                        token: str) -> PushResult:
         timeouts = {"connect": self._timeout, "read": self._timeout,
                     "write": self._timeout, "pool": self._timeout}
+        headers = {"apns-topic": signer.pass_type_id, "content-type": "application/json"}
+        provider_token = self.provider_token(signer)
+        if provider_token is not None:
+            headers["authorization"] = f"bearer {provider_token}"
         try:
             response = await pool.request(
-                "POST", f"{self.base_url}/3/device/{token}",
-                headers={"apns-topic": topic, "content-type": "application/json"},
+                "POST", f"{self.base_url}/3/device/{token}", headers=headers,
                 content=b"{}", extensions={"timeout": timeouts})
         except httpcore.TimeoutException:
             return PushResult(token, None, "timeout")

@@ -30,6 +30,7 @@ from ..models import wallet_settings
 from ..timeutil import utcnow
 
 APPLE_KEY_PURPOSE = "wallet-apple-key"
+APNS_KEY_PURPOSE = "wallet-apns-key"
 GOOGLE_KEY_PURPOSE = "wallet-google-key"
 MAX_PEM = 20_000
 WWDR_HINT = ("Apple pass certificates issued after 2022-01-27 are signed by the WWDR G4 "
@@ -51,6 +52,10 @@ class AppleSigner:
     certificate: x509.Certificate
     key: SigningKey
     wwdr: x509.Certificate
+    # APNs token authentication (a .p8 key), when set: pushes carry an ES256 JWT instead of
+    # presenting the pass certificate.
+    apns_key_id: str | None = None
+    apns_key: ec.EllipticCurvePrivateKey | None = None
 
 
 @dataclass(frozen=True)
@@ -245,7 +250,36 @@ async def set_google(db: Database, server_secret: bytes, tenant_id: str, *, issu
 
 
 _APPLE_COLUMNS = ("apple_pass_type_id", "apple_team_id", "apple_organization",
-                  "apple_certificate_pem", "apple_key_ciphertext", "apple_wwdr_pem")
+                  "apple_certificate_pem", "apple_key_ciphertext", "apple_wwdr_pem",
+                  "apple_apns_key_id", "apple_apns_key_ciphertext")
+
+
+def load_apns_key(key_id: Any, p8: str | bytes) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """An APNs auth key as Apple hands it out: its 10-character id and the ``.p8`` file (a
+    PEM P-256 key)."""
+    kid = checks.text(key_id, "keyId", 20, required=True)
+    assert kid is not None
+    if not (len(kid) == 10 and kid.isalnum()):
+        raise BadInput("keyId must be the 10-character key id Apple shows for the .p8 key",
+                       field="keyId")
+    key = load_private_key(p8, None, "privateKey")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise BadInput("privateKey must be the APNs .p8 key (EC P-256)", field="privateKey")
+    return kid, key
+
+
+async def set_apns_key(db: Database, server_secret: bytes, tenant_id: str, key_id: str,
+                       key: ec.EllipticCurvePrivateKey) -> Any:
+    """Push with token authentication from now on (the key sealed); the team is the Apple
+    identity's, so that must be set first."""
+    row = await get_settings(db, tenant_id)
+    if row is None or not row.apple_team_id:
+        raise WalletNotConfigured("set the Apple Wallet identity (setAppleWallet) before its "
+                                  "APNs key: the key belongs to its team")
+    return await _upsert(db, tenant_id, {
+        "apple_apns_key_id": key_id,
+        "apple_apns_key_ciphertext": secretbox.seal(server_secret, APNS_KEY_PURPOSE, _pem(key)),
+    })
 _GOOGLE_COLUMNS = ("google_issuer_id", "google_service_account_email", "google_key_ciphertext")
 
 
@@ -273,6 +307,7 @@ def describe(row: Any | None) -> dict[str, Any]:
             "certificate_subject": cert.subject.rfc4514_string(),
             "certificate_expires_at": cert.not_valid_after_utc,
             "wwdr_subject": wwdr.subject.rfc4514_string(),
+            "apns_key_id": row.apple_apns_key_id,
         }
     if row is not None and row.google_issuer_id:
         google = {"issuer_id": row.google_issuer_id,
@@ -311,7 +346,19 @@ def _apple_signer(row: Any | None, server_secret: bytes) -> AppleSigner:
     if pem is None:
         raise WalletNotConfigured("the Apple signing key was sealed under another server "
                                   "secret; set the Apple Wallet settings again")
+    apns_key = None
+    if row.apple_apns_key_ciphertext:
+        apns_pem = secretbox.unseal(server_secret, APNS_KEY_PURPOSE,
+                                    row.apple_apns_key_ciphertext)
+        if apns_pem is None:
+            raise WalletNotConfigured("the APNs key was sealed under another server secret; "
+                                      "set it again")
+        loaded = load_private_key(apns_pem, None, "apnsKey")
+        assert isinstance(loaded, ec.EllipticCurvePrivateKey)
+        apns_key = loaded
     return AppleSigner(
+        apns_key_id=row.apple_apns_key_id if apns_key is not None else None,
+        apns_key=apns_key,
         pass_type_id=row.apple_pass_type_id,
         team_id=row.apple_team_id,
         organization=row.apple_organization,

@@ -39,6 +39,14 @@ class SetGoogleWalletInput:
                     "private_key).")
 
 
+@strawberry.input(description="An APNs auth key (.p8) from Apple's developer account: pushes "
+                              "then carry an ES256 token (team id of the Apple identity, this "
+                              "key id) instead of presenting the pass certificate.")
+class SetApnsKeyInput:
+    key_id: str = strawberry.field(description="The 10-character key id.")
+    private_key: str = strawberry.field(description="The .p8 file's content (PEM).")
+
+
 @strawberry.enum
 class WalletPlatform(Enum):
     APPLE = "apple"
@@ -95,6 +103,16 @@ class WalletMutations:
         row = await wallet_settings.set_google(
             info.context.db, info.context.app.secret_key, principal.tenant_id,
             issuer_id=input.issuer_id, service_account_email=email, key=key)
+        return WalletSettingsPayload(
+            settings=WalletSettings.from_description(wallet_settings.describe(row)))
+
+    @strawberry.mutation(description="Needs the admin scope. CONFLICT until the Apple "
+                                     "identity is set (the key belongs to its team).")
+    async def set_apns_key(self, info: Info, input: SetApnsKeyInput) -> WalletSettingsPayload:
+        principal = info.context.require("admin")
+        key_id, key = wallet_settings.load_apns_key(input.key_id, input.private_key)
+        row = await wallet_settings.set_apns_key(
+            info.context.db, info.context.app.secret_key, principal.tenant_id, key_id, key)
         return WalletSettingsPayload(
             settings=WalletSettings.from_description(wallet_settings.describe(row)))
 

@@ -26,6 +26,9 @@ class AppleWalletSettings:
     certificate_subject: str
     certificate_expires_at: datetime
     wwdr_subject: str
+    apns_key_id: str | None = strawberry.field(
+        description="The APNs auth key's id when pushes use token authentication; null: "
+                    "they use the pass certificate.")
 
 
 @strawberry.type(description="The tenant's Google Wallet issuer. The service-account key is "
@@ -49,7 +52,7 @@ class WalletSettings:
                 organization_name=apple["organization"],
                 certificate_subject=apple["certificate_subject"],
                 certificate_expires_at=apple["certificate_expires_at"],
-                wwdr_subject=apple["wwdr_subject"]),
+                wwdr_subject=apple["wwdr_subject"], apns_key_id=apple["apns_key_id"]),
             google=None if google is None else GoogleWalletSettings(
                 issuer_id=google["issuer_id"],
                 service_account_email=google["service_account_email"]),
