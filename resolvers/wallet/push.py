@@ -130,11 +130,17 @@ async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
     return report
 
 
+# Pass events that may change what a wallet shows (not created, scanned, installed …: a new
+# pass has no devices, and a registration changes nothing the holder sees).
+PASS_CHANGES = frozenset({"pass.updated", "pass.suspended", "pass.resumed", "pass.unlinked",
+                          "pass.deleted"})
+
+
 def change_of_event(tenant_id: str, event_type: str, data: dict[str, Any]
                     ) -> WalletChange | None:
     """The wallet change an outbox event stands for, if any: how the events dispatcher hands
     wallet pushes over (``data`` as ``resolvers.events`` snapshots it)."""
-    if event_type.startswith("pass.") and event_type not in ("pass.created", "pass.scanned"):
+    if event_type in PASS_CHANGES:
         row = data.get("pass") or {}
         if row.get("wallet_updated_at") and row.get("wallet_updated_at") == row.get(
                 "updated_at"):
