@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import checks, ids, outbound, secretbox
 from .db import Database
-from .delivery import post_signed
+from .delivery import TIMEOUT_SECONDS, post_signed, standard_webhook_headers
 from .errors import BadInput, Conflict, NotFound, PlanLimit
 from .events import emit
 from .loaders import fetch_owned
@@ -30,6 +30,7 @@ from .timeutil import utcnow
 AUTH_METHODS = ("bearer_token", "mtls", "none")
 SECRET_PURPOSE = "webhook"
 VERIFY_EVENT = "Webhook:Verify"
+VERIFY_TYPE = "webhook.verify"  # its Standard Webhooks (native) name
 MAX_URL_LEN = 2000
 MAX_EVENTS = 50
 MAX_EVENT_LEN = 100
@@ -225,7 +226,8 @@ async def delete_webhook(db: Database, tenant_id: str, webhook_id: str) -> Any:
 
 
 def verify_body(tenant_id: str) -> bytes:
-    """The test delivery, shaped as every event will be: ``{id, event, tenantId, date, data}``."""
+    """The Wallet Crew test delivery, shaped as its events are: ``{id, event, tenantId, date,
+    data}``, signed with the hex HMAC of ``delivery.post_signed``."""
     return orjson.dumps({
         "id": str(uuid.uuid4()),
         "event": VERIFY_EVENT,
@@ -235,11 +237,27 @@ def verify_body(tenant_id: str) -> bytes:
     })
 
 
+async def post_verification(client: outbound.Outbound, hook: Any, secret: str) -> Any:
+    """The test delivery in the webhook's own wire format: for a native (``whsec_``) webhook a
+    Standard Webhooks message of type ``webhook.verify`` (its ``data`` the webhook's id),
+    which the ``standardwebhooks`` verifier accepts as it accepts every event; for the others
+    the signed ``Webhook:Verify`` body."""
+    if hook.dialect not in NATIVE_WIRE:
+        return await post_signed(client, hook.url, verify_body(hook.tenant_id), secret)
+    now = utcnow()
+    body = orjson.dumps({"type": VERIFY_TYPE,
+                         "timestamp": now.isoformat().replace("+00:00", "Z"),
+                         "data": {"webhook_id": hook.id}})
+    headers = standard_webhook_headers(ids.new_id("event"), body, secret, now)
+    return await client.request("POST", hook.url, headers=headers, body=body,
+                                timeout=TIMEOUT_SECONDS)
+
+
 async def verify_webhook(
     db: Database, tenant_id: str, webhook_id: str, server_secret: bytes,
     client: outbound.Outbound,
 ) -> tuple[Any, bool]:
-    """Send a signed ``Webhook:Verify`` delivery; a 2xx answer verifies the webhook (and
+    """Send a signed test delivery (``post_verification``); a 2xx answer verifies it (and
     stamps ``verified_at``). No transaction is held during the call: a slow receiver must
     not hold the database (on SQLite, every writer) for up to the timeout."""
     current = await get_webhook(db, tenant_id, webhook_id)
@@ -247,7 +265,7 @@ async def verify_webhook(
     if secret is None:
         raise Conflict("the webhook's secret was sealed under another server secret; "
                        "delete the webhook and create it again")
-    attempt = await post_signed(client, current.url, verify_body(tenant_id), secret)
+    attempt = await post_verification(client, current, secret)
     if not attempt.ok:
         return current, False
     async with db.write() as conn:

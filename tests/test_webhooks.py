@@ -12,9 +12,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
+from standardwebhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
 from strawberry import relay
 
-from resolvers import secretbox
+from resolvers import auth, secretbox
 from resolvers import webhooks as webhook_data
 from resolvers.delivery import post_signed
 from resolvers.errors import BadInput, PlanLimit
@@ -305,10 +307,13 @@ async def receiver(aiohttp_server, status: int = 200, delay: float = 0.0
     return f"http://127.0.0.1:{server.port}/hook", seen
 
 
-async def test_verify_sends_a_signed_test_delivery(api, aiohttp_server):
+async def test_verify_sends_a_standard_webhooks_test_delivery(api, aiohttp_server):
+    """A native webhook's test delivery is a Standard Webhooks message: the
+    ``standardwebhooks`` verifier a receiver uses for every event accepts it."""
     url, seen = await receiver(aiohttp_server)
     made = await create(api, url=url)
     hook, secret = made["webhook"], made["secret"]
+    assert secret.startswith("whsec_")
     answer = (await api.gql(VERIFY, {"id": hook["id"]}))["verifyWebhook"]
     assert answer["verified"] is True
     assert answer["webhook"]["verifiedAt"] is not None
@@ -316,8 +321,28 @@ async def test_verify_sends_a_signed_test_delivery(api, aiohttp_server):
     assert (await api.gql(GET, {"id": hook["id"]}))["webhook"] == answer["webhook"]
 
     [(headers, body)] = seen
+    event = StandardWebhook(secret).verify(body, headers)
+    assert set(event) == {"type", "timestamp", "data"}
+    assert event["type"] == "webhook.verify" and event["timestamp"].endswith("Z")
+    assert event["data"] == {"webhook_id": raw(hook["id"])}
+    assert headers["webhook-id"].startswith("evt_")
+    assert headers["Content-Type"] == "application/json"
+    assert "X-NEOSTORE-SIGNATURE" not in headers  # the old hex HMAC is gone
+    with pytest.raises(WebhookVerificationError):
+        StandardWebhook(secret).verify(body.replace(b"verify", b"verifY"), headers)
+
+
+async def test_verify_sends_the_walletcrew_test_delivery_to_its_webhooks(api, aiohttp_server):
+    url, seen = await receiver(aiohttp_server)
+    key = (await auth.create_key(api.db, api.tenant_id, name="wc", scopes="all",
+                                 dialect="walletcrew")).key
+    made = await create(api, key=key, url=url)
+    secret = made["secret"]
+    answer = (await api.gql(VERIFY, {"id": made["webhook"]["id"]}, key))["verifyWebhook"]
+    assert answer["verified"] is True
+
+    [(headers, body)] = seen
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    assert headers["X-Passgate-Signature"] == expected
     assert headers["X-NEOSTORE-SIGNATURE"] == expected
     assert headers["Content-Type"] == "application/json"
     event = json.loads(body)

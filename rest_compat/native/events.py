@@ -1,20 +1,16 @@
 """Native webhook deliveries: Standard Webhooks (https://www.standardwebhooks.com).
 
-Body ``{"type", "timestamp", "data"}``; headers ``webhook-id`` (the event id, the same on every
-retry, for the receiver's dedupe), ``webhook-timestamp`` (this attempt, Unix seconds) and
-``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` keyed by the
-``whsec_`` secret, signed with the ``standardwebhooks`` package its receivers verify with.
+Body ``{"type", "timestamp", "data"}``, signed as ``resolvers.delivery.standard_webhook_headers``
+says, with the event id as ``webhook-id``.
 """
 
 from datetime import datetime
 from typing import Any
 
 import orjson
-from standardwebhooks import Webhook
 
 from resolvers import events as event_data
-
-USER_AGENT = "passgate-webhooks/1"
+from resolvers.delivery import standard_webhook_headers
 
 
 def wire(event: Any, hook: Any, secret: str, now: datetime) -> tuple[dict[str, str], bytes]:
@@ -24,11 +20,4 @@ def wire(event: Any, hook: Any, secret: str, now: datetime) -> tuple[dict[str, s
         "timestamp": at.isoformat().replace("+00:00", "Z"),
         "data": event_data.present(event.type, event.data, at),
     })
-    signature = Webhook(secret).sign(event.id, now, body.decode())
-    return {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "webhook-id": event.id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature,
-    }, body
+    return standard_webhook_headers(event.id, body, secret, now), body

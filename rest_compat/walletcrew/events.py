@@ -6,18 +6,15 @@ Event names are ``Category:Action`` (``Pass:Created``). ``data`` is the object i
 dialect's own shape where it has one (a pass as ``GET /passes`` shows it), else the native
 object."""
 
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from resolvers import events as event_data
+from resolvers.delivery import USER_AGENT, signature
 
 from .present import split_metadata
-
-USER_AGENT = "passgate-webhooks/1"
 
 
 def _pass(p: dict[str, Any]) -> dict[str, Any]:
@@ -64,5 +61,5 @@ def wire(event: Any, hook: Any, secret: str, now: datetime) -> tuple[dict[str, s
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "X-NEOSTORE-SIGNATURE": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+        "X-NEOSTORE-SIGNATURE": signature(body, secret),
     }, body

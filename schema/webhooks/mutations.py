@@ -73,8 +73,10 @@ class WebhookMutations:
         )
         return WebhookPayload(webhook=Webhook.from_row(row))
 
-    @strawberry.mutation(description="POST a signed Webhook:Verify event to the endpoint; a 2xx "
-                                     "answer within 5 s verifies it.")
+    @strawberry.mutation(description="POST a signed test delivery in the webhook's "
+                                     "format (native: a Standard Webhooks webhook.verify "
+                                     "message; Wallet Crew: Webhook:Verify); a 2xx answer "
+                                     "within 5 s verifies it.")
     async def verify_webhook(self, info: Info, input: WebhookIdInput) -> VerifyWebhookPayload:
         principal = info.context.require("webhooks:write")
         row, verified = await webhook_data.verify_webhook(

@@ -104,7 +104,7 @@ class CreateWebhookPayload:
 class VerifyWebhookPayload:
     webhook: Webhook
     verified: bool = strawberry.field(
-        description="The endpoint answered the signed Webhook:Verify delivery with a 2xx.")
+        description="The endpoint answered the signed test delivery with a 2xx.")
 
 
 @strawberry.enum(description="pending: not yet answered 2xx (retrying on schedule); "
