@@ -12,8 +12,8 @@ from aiohttp import web
 from resolvers import ids
 from resolvers.public import pass_id_by_token
 from resolvers.timeutil import utcnow
-from resolvers.wallet import apple, barcodes, passkit, template_images
-from resolvers.wallet.settings import WalletNotConfigured
+from resolvers.wallet import apple, barcodes, google, passkit, template_images
+from resolvers.wallet.settings import WalletNotConfigured, apple_signer, google_signer
 
 from .keys import SETTINGS, STATE
 
@@ -88,6 +88,59 @@ async def public_barcode(request: web.Request) -> web.Response:
     return web.Response(body=image.body, content_type=image.content_type, headers=headers)
 
 
+PLATFORMS = ("apple", "google", "preview", "auto")
+
+
+def pick_platform(user_agent: str, settings: Any) -> str:
+    """``auto``: Apple Wallet on Apple devices, Google Wallet on Android, where the tenant
+    has set that wallet up; otherwise the install page."""
+    apple_ok = settings is not None and bool(settings.apple_certificate_pem)
+    google_ok = settings is not None and bool(settings.google_issuer_id)
+    if apple_ok and any(k in user_agent for k in ("iPhone", "iPad", "iPod", "Macintosh")):
+        return "apple"
+    if google_ok and "Android" in user_agent:
+        return "google"
+    return "preview"
+
+
+async def public_install(request: web.Request) -> web.Response:
+    """``/p/{code}/install?platform=apple|google|preview|auto&token=…``: the holder's signed
+    link straight into a wallet (no API key: it is sent to holders). 302 to the .pkpass, the
+    Google save link or the install page; 409 naming the wallet the tenant has not set up."""
+    platform = request.query.get("platform", "auto")
+    if platform not in PLATFORMS:
+        return web.json_response({"error": "bad_request", "message": "platform must be one "
+                                  f"of {', '.join(PLATFORMS)}"}, status=400)
+    row, template, settings = await _holder_pass(request)
+    token = request.query["token"]
+    if platform == "auto":
+        platform = pick_platform(request.query.get("userAgent")
+                                 or request.headers.get("User-Agent", ""), settings)
+    if platform == "preview":
+        target = f"/p/{row.code}?token={token}"
+    elif platform == "apple":
+        try:
+            apple_signer(settings, request.app[STATE].secret_key)
+        except WalletNotConfigured as e:
+            return not_configured(e)
+        target = apple_pass_path(row.code, token)
+    else:
+        state = request.app[STATE]
+        try:
+            target = await google.save_url(
+                google_signer(settings, state.secret_key), row, template,
+                api=state.google_api, base_url=state.public_base_url,
+                issuer_name=(settings.apple_organization if settings else None) or "passgate",
+                now=utcnow())
+        except WalletNotConfigured as e:
+            return not_configured(e)
+        except google.SaveLinkUnavailable as e:
+            return web.json_response({"error": "google_wallet_unavailable",
+                                      "message": str(e)}, status=503)
+    raise web.HTTPFound(target, headers={"Cache-Control": "no-store",
+                                         "Referrer-Policy": "no-referrer"})
+
+
 async def wallet_image(request: web.Request) -> web.Response:
     """passgate's default pass images, public (Google Wallet fetches logos by URL)."""
     name = request.match_info["name"]
@@ -117,6 +170,7 @@ def install(app: web.Application) -> None:
     from .wallet_push import wallet_push_context
 
     app.router.add_get("/p/{code}/pass.pkpass", public_pkpass)
+    app.router.add_get("/p/{code}/install", public_install)
     app.router.add_get("/wallet/images/{name}", wallet_image)
     app.router.add_get("/wallet/templates/{template_id}/{name}", template_image)
     app.router.add_get("/p/{code}/barcode.{ext:png|svg}", public_barcode)

@@ -6,6 +6,7 @@ import zipfile
 
 from tests.fragments import CREATE_PASS
 from tests.test_rest_accessgrid import sdk_for, thread
+from tests.test_wallet_apple import raw_id
 from tests.test_wallet_google import SET_GOOGLE
 from tests.test_wallet_passkit import Device, pass_json
 from tests.wallet_certs import configure_apple, service_account
@@ -82,3 +83,53 @@ async def test_passqr_wallet_routes_redirect_to_the_links(api):
                                   headers={"Authorization": f"Bearer {other.key}"},
                                   allow_redirects=False)
     assert theirs.status == 404
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/126.0 Mobile Safari/537.36")
+
+
+async def test_walletcrew_install_link_works_without_an_api_key(api):
+    """The Wallet Crew's install operation answers the pass's public install link; the
+    holder follows it with no key and lands in the wallet their device has."""
+    p = (await api.gql(CREATE_PASS, {"input": {"name": "WC"}}))["createPass"]["pass"]
+    pass_id = raw_id(p)
+    answer = await api.client.get(f"/api/{api.tenant_id}/passes/{pass_id}/install",
+                                  params={"platform": "auto", "userAgent": IPHONE},
+                                  headers={"X-API-KEY": api.key}, allow_redirects=False)
+    assert answer.status == 302, await answer.text()
+    link = answer.headers["Location"].removeprefix("http://passes.test")
+    assert "/install?" in link and "token=" in link and "userAgent=" in link
+
+    async def follow(path: str, **headers: str):
+        return await api.client.get(path, headers=headers, allow_redirects=False)
+
+    # Nothing set up: auto is the install page; apple and google name what is missing.
+    preview = await follow(link.split("&userAgent=")[0].replace("platform=auto",
+                                                                 "platform=preview"))
+    assert preview.status == 302 and preview.headers["Location"].startswith("/p/")
+    assert (await follow(preview.headers["Location"])).status == 200
+    assert (await follow(link)).headers["Location"] == preview.headers["Location"]
+    apple_link = link.replace("platform=auto", "platform=apple")
+    refused = await follow(apple_link)
+    assert refused.status == 409 and "Apple Wallet" in (await refused.json())["message"]
+
+    await configure_apple(api)
+    await api.gql(SET_GOOGLE, {"input": {"issuerId": "42",
+                                         "serviceAccount": service_account().json()}})
+    to_pkpass = await follow(link)  # auto, for the iPhone named in the link
+    assert ".pkpass?token=" in to_pkpass.headers["Location"]
+    pkpass = await follow(to_pkpass.headers["Location"])
+    assert pkpass.headers["Content-Type"] == "application/vnd.apple.pkpass"
+    bare = link.split("&userAgent=")[0]
+    android = await follow(bare, **{"User-Agent": ANDROID})
+    assert android.headers["Location"].startswith("https://pay.google.com/gp/v/save/")
+    desktop = await follow(bare, **{"User-Agent": "curl/8"})
+    assert desktop.headers["Location"].startswith("/p/") and "install" not in desktop.headers[
+        "Location"]
+
+    assert (await follow(bare.replace("platform=auto", "platform=fax"))).status == 400
+    forged = bare.split("token=")[0] + "token=" + "A" * 22
+    assert (await follow(forged)).status == 404

@@ -9,6 +9,7 @@ then does the work. A PATCH's merge is never done here: it travels as a merge pa
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from schema.pagination import offset_cursor
 
@@ -220,11 +221,11 @@ PATCH_QUERY = spec(
 )
 INSTALL_QUERY = spec(
     F("platform", "enum", values={v: v for v in ("apple", "google", "preview", "auto")},
-      description="preview and auto (the default) redirect to the hosted pass page"),
+      description="apple, google, preview, or auto (the default: by the holder's device)"),
     F("tags", description="accepted, not used yet"),
     F("medium", description="accepted, not used yet"),
     F("origin", description="accepted, not used yet"),
-    F("userAgent", description="accepted, not used yet"),
+    F("userAgent", description="the holder's browser, for platform=auto"),
 )
 
 
@@ -358,19 +359,17 @@ def _patch_pass(call: Call) -> dict[str, Any]:
     return {"input": call.found["input"]}
 
 
-async def _check_platform(call: Call) -> Answer | None:
-    platform = call.query.get("platform", "auto")
-    if platform == "apple":
-        raise not_offered("Apple Wallet (.pkpass) installation")
-    if platform == "google":
-        raise not_offered("Google Wallet installation")
-    return None
-
-
 def _redirect(data: dict[str, Any], call: Call) -> Answer:
+    """302 to the pass's public install link for the platform (token-signed, no API key:
+    hand it to the holder), which sends the holder on to the wallet."""
     if data["pass"] is None:
         raise RestError.not_found(f"no pass {call.params['passId']!r}")
-    return Answer(None, 302, headers={"Location": data["pass"]["publicUrl"]})
+    page = urlsplit(data["pass"]["publicUrl"])
+    query = {"platform": call.query.get("platform", "auto"), **dict(parse_qsl(page.query))}
+    if call.query.get("userAgent"):
+        query["userAgent"] = call.query["userAgent"]
+    location = urlunsplit(page._replace(path=page.path + "/install", query=urlencode(query)))
+    return Answer(None, 302, headers={"Location": location})
 
 
 # --- customers ------------------------------------------------------------------------
@@ -517,9 +516,13 @@ ROUTES: list[Route] = [
           status=204, tag="Passes"),
     Route("GET", f"{B}/passes/{{passId}}/install", "WalletcrewInstallPass", "passes:read",
           "read", "Redirect to the pass's install page", _get_pass, _redirect, status=302,
-          query=INSTALL_QUERY, precheck=_check_platform, tag="Passes",
-          description="preview and auto: 302 to the hosted pass page; apple and google: "
-                      "501 until wallet files are offered."),
+          query=INSTALL_QUERY, tag="Passes",
+          description="302 to the pass's public install link /p/{code}/install?platform="
+                      "…&token=… (no API key needed: send it to the holder). It redirects "
+                      "to the .pkpass (apple), the Save to Google Wallet link (google), the "
+                      "hosted pass page (preview), or by the holder's device (auto: "
+                      "userAgent, else the browser's); 409 there when the tenant has not set "
+                      "up that wallet."),
     Route("PUT", f"{B}/customers/{{customerId}}", "WalletcrewPutCustomer",
           "customers:write", "write", "Create or replace a customer", _put_customer, _put,
           body=CUSTOMER, response=ref("WalletcrewCustomer"), tag="Customers", also=(200,),
