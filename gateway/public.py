@@ -1,5 +1,6 @@
 """The holder's install page, ``/p/{code}?token=…``: the pass (public fields only), its
 barcode, and "Add to Apple Wallet" / "Save to Google Wallet" where the tenant set them up.
+A code passgate minted opens the page without the token (``pass_id_by_token``).
 
 Server-rendered with Jinja2 (autoescaped) under a strict Content-Security-Policy
 (``html_security.page_csp``): no script at all, and one inline style block (the page's
@@ -79,11 +80,13 @@ async def pass_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
     token = request.query.get("token", "")
-    pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
+    pass_id = await pass_id_by_token(state.db, state.secret_key, code, token,
+                                     minted_without_token="token" not in request.query)
     loaded = None if pass_id is None else await apple.load(state.db, pass_id=pass_id)
     if loaded is None or loaded[0].state == "deleted":
         return web.Response(status=404, text="No such pass.", content_type="text/plain")
     row, template, settings = loaded
+    token = token or ids.pass_token(state.secret_key, row)  # for the page's own links
     now = utcnow()
     status = derive_status(row, now)
     fmt = template.barcode_format if template is not None else "qr"

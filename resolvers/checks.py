@@ -67,6 +67,18 @@ def json_object(value: Any, field: str) -> dict[str, Any]:
     return value
 
 
+def json_layout(value: Any, field: str) -> dict[str, Any] | list[Any]:
+    """A JSON object or array of bounded size (a field layout: passgate's areas, or PassQR's
+    list of fields); None becomes {}."""
+    if isinstance(value, list):
+        if len(orjson.dumps(value)) > MAX_JSON_BYTES:
+            raise BadInput(f"{field} is larger than {MAX_JSON_BYTES} bytes", field=field)
+        return value
+    if value is not None and not isinstance(value, dict):
+        raise BadInput(f"{field} must be a JSON object or array", field=field)
+    return json_object(value, field)
+
+
 def positive_int(value: Any, field: str, *, maximum: int = 1_000_000_000) -> int | None:
     if value is None:
         return None

@@ -6,6 +6,7 @@ import hmac
 import re
 import secrets
 import time
+import uuid
 
 from .errors import BadInput
 
@@ -46,6 +47,38 @@ def new_id(kind: str) -> str:
     """A ULID-style id: 48-bit millisecond time then 80 random bits, so ids sort by creation."""
     ms = time.time_ns() // 1_000_000
     return f"{PREFIXES[kind]}_{_b32(ms, 10)}{_b32(secrets.randbits(80), 16)}"
+
+
+_ID_BODY = 26  # 10 characters of time and 16 of randomness: 128 bits, the size of a UUID
+_RANDOM_BITS = 80
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def id_as_uuid(value: str) -> str | None:
+    """The 128 bits of one of our ids (``pass_…``) written as a UUID, or None when ``value``
+    is not one of ours. A presentation for clients that hold UUIDs (PassQR's validate them)."""
+    body = value.partition("_")[2]
+    if len(body) != _ID_BODY:
+        return None
+    number = 0
+    for ch in body:
+        digit = _B32.find(ch)
+        if digit < 0:
+            return None
+        number = number << 5 | digit
+    if number >> 128:
+        return None
+    return str(uuid.UUID(int=number))
+
+
+def id_from_uuid(kind: str, value: str) -> str | None:
+    """Our id of ``kind`` whose UUID form is ``value`` (``id_as_uuid`` reversed), or None when
+    ``value`` is not a UUID (8-4-4-4-12 hex digits, either case)."""
+    if not _UUID.match(value):
+        return None
+    number = uuid.UUID(value).int
+    time_part, random_part = number >> _RANDOM_BITS, number & ((1 << _RANDOM_BITS) - 1)
+    return f"{PREFIXES[kind]}_{_b32(time_part, 10)}{_b32(random_part, 16)}"
 
 
 def new_pass_code() -> str:

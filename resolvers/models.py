@@ -84,6 +84,8 @@ class Template(SQLModel, table=True):
     tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=30)
+    # The client's own word for the kind (PassQR's ``ticket``), answered back as given.
+    kind_label: str | None = Field(default=None, max_length=40)
     description: str | None = Field(default=None, max_length=2000)
     background_color: str | None = Field(default=None, max_length=7)
     foreground_color: str | None = Field(default=None, max_length=7)
@@ -91,7 +93,7 @@ class Template(SQLModel, table=True):
     logo_url: str | None = Field(default=None, max_length=2000)
     icon_url: str | None = Field(default=None, max_length=2000)
     barcode_format: str = Field(max_length=20)
-    field_layout: dict[str, Any] = json_column()
+    field_layout: dict[str, Any] | list[Any] = json_column()
     default_type: str = Field(max_length=10)
     default_max_usages: int | None = None
     default_valid_from: datetime | None = None

@@ -28,6 +28,10 @@ def _check(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         out["name"] = checks.text(values.get("name"), "name", 200, required=True)
     if creating or "kind" in values:
         out["kind"] = checks.choice(values.get("kind") or "generic", "kind", KINDS)
+    if "kind_label" in values:
+        out["kind_label"] = checks.text(values["kind_label"], "kindLabel", 40)
+    elif "kind" in values and not creating:
+        out["kind_label"] = None  # a new kind without a word of its own is named by the kind
     if creating or "barcode_format" in values:
         out["barcode_format"] = checks.choice(
             values.get("barcode_format") or "qr", "barcodeFormat", BARCODE_FORMATS
@@ -47,7 +51,7 @@ def _check(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if field in values:
             out[field] = checks.url(values[field], label)
     if creating or "field_layout" in values:
-        out["field_layout"] = checks.json_object(values.get("field_layout"), "fieldLayout")
+        out["field_layout"] = checks.json_layout(values.get("field_layout"), "fieldLayout")
     if "default_max_usages" in values:
         out["default_max_usages"] = checks.positive_int(
             values["default_max_usages"], "defaultMaxUsages"

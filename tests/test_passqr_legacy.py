@@ -26,7 +26,7 @@ async def test_bulk_then_validate_by_post_and_get(api: Api) -> None:
     assert ISO_Z.match(body["timestamp"])
     assert body["pass"] == {"code": jane, "holderName": "Jane",
                             "holderEmail": "jane@example.com", "templateName": "Gala",
-                            "templateType": "event_ticket", "usesCount": 1, "maxUses": 2,
+                            "templateType": "ticket", "usesCount": 1, "maxUses": 2,
                             "scansRemaining": 1}
     once = await api.rest("GET", "/api/validate", params={"code": john})
     assert once.status == 200 and once.body["valid"] is True

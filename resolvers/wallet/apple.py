@@ -91,6 +91,8 @@ def _fields(row: Any, template: Any | None, now: datetime) -> dict[str, list[dic
         "status": _status_text(derive_status(row, now)), **public,
     }
     layout = (template.field_layout if template is not None else None) or {}
+    if not isinstance(layout, dict):  # a vendor's list of fields (PassQR): no areas to place
+        layout = {}
     areas: dict[str, list[dict[str, Any]]] = {area: [] for area in FIELD_AREAS}
     placed: set[str] = set()
     if any(isinstance(layout.get(area), list) for area in FIELD_AREAS):

@@ -36,7 +36,8 @@ SCHEMAS = {
     "NativeTemplate": obj(
         id="str", name="str", type="str", description="str?", color="str?",
         foreground_color="str?", label_color="str?", logo_url="str?", icon_url="str?",
-        barcode_format="str", fields="any", default_type="str", default_max_uses="int?",
+        barcode_format="str", fields={"type": ["object", "array"]}, settings="obj",
+        default_type="str", default_max_uses="int?",
         default_valid_from="time?", default_expires_at="time?", default_valid_days="int?",
         apple_pass_type_id="str?", apple_team_id="str?", google_issuer_id="str?",
         localizations={"type": ["object", "null"]},

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from ..present import enum_out, iso, raw_id
+from ..present import enum_out, iso
+from .uuids import out as uuid_out
 
 # PassQR's status vocabulary (active|used|expired|revoked) and ours for the rest.
 PASS_STATUS = {
@@ -34,14 +35,14 @@ KIND_ALIASES = {**KINDS, "ticket": "EVENT_TICKET", "loyalty": "MEMBERSHIP",
 
 def pass_(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": raw_id(p["id"]),
+        "id": uuid_out(p["id"]),
         "code": p["code"],
         "external_id": p["externalId"],
         "type": enum_out(p["type"]),
         "name": p["name"],
         "note": p["note"],
-        "template_id": p["templateId"],
-        "customer_id": p["customerId"],
+        "template_id": uuid_out(p["templateId"]),
+        "customer_id": uuid_out(p["customerId"]),
         "holder_name": p["holderName"],
         "holder_email": p["holderEmail"],
         "holder_phone": p["holderPhone"],
@@ -68,9 +69,9 @@ def pass_(p: dict[str, Any]) -> dict[str, Any]:
 
 def template(t: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": raw_id(t["id"]),
+        "id": uuid_out(t["id"]),
         "name": t["name"],
-        "type": enum_out(t["kind"]),
+        "type": t["kindLabel"] or enum_out(t["kind"]),
         "description": t["description"],
         "color": t["backgroundColor"],
         "foreground_color": t["foregroundColor"],
@@ -92,6 +93,7 @@ def template(t: dict[str, Any]) -> dict[str, Any]:
                     "file_name": i["fileName"], "width": i["width"], "height": i["height"],
                     "size": i["size"], "sha1": i["sha1"], "url": i["url"]}
                    for i in t["images"]],
+        "settings": t["settings"] or {},
         "created_at": iso(t["createdAt"]),
         "updated_at": iso(t["updatedAt"]),
     }
@@ -99,7 +101,7 @@ def template(t: dict[str, Any]) -> dict[str, Any]:
 
 def customer(c: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": raw_id(c["id"]),
+        "id": uuid_out(c["id"]),
         "external_id": c["externalId"],
         "email": c["email"],
         "name": c["name"],
@@ -113,8 +115,8 @@ def customer(c: dict[str, Any]) -> dict[str, Any]:
 def scan(s: dict[str, Any]) -> dict[str, Any]:
     reason = s["reason"]
     return {
-        "id": raw_id(s["id"]),
-        "pass_id": raw_id(s["pass"]["id"]) if s["pass"] else None,
+        "id": uuid_out(s["id"]),
+        "pass_id": uuid_out(s["pass"]["id"]) if s["pass"] else None,
         "code": s["code"],
         "result": enum_out(s["result"]),
         "reason": enum_out(reason),
@@ -137,9 +139,10 @@ def validation(v: dict[str, Any]) -> dict[str, Any]:
         "valid": v["valid"],
         "reason": enum_out(reason),
         "remaining_uses": v["remainingUsages"],
-        "scan_id": raw_id(v["scan"]["id"]) if v["scan"] else None,
+        "scan_id": uuid_out(v["scan"]["id"]) if v["scan"] else None,
         "pass": pass_(p) if p else None,
-        "template": {"id": raw_id(t["id"]), "name": t["name"], "type": enum_out(t["kind"]),
+        "template": {"id": uuid_out(t["id"]), "name": t["name"],
+                     "type": t["kindLabel"] or enum_out(t["kind"]),
                      "color": t["backgroundColor"]} if t else None,
     }
 

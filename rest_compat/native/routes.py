@@ -4,7 +4,7 @@ Envelopes ``{"data": …}``, lists ``{"data": [...], "meta": {"page", "limit", "
 errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at fault).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from ..images import image_answer
 from ..openapi_types import ref
 from ..present import enum_out, iso, page_window
 from . import present as P
+from . import uuids as U
 
 # The cap keeps the row offset within a 64-bit integer (a larger page was a 500).
 PAGE = (F("page", "int", minimum=1, maximum=1_000_000_000,
@@ -51,8 +52,10 @@ def _custom_fields(items: list[Any]) -> list[dict[str, Any]]:
 PASS_FIELDS = (
     F("type", "enum", values={"single": "SINGLE", "multi": "MULTI"},
       description="single or multi; defaults to the template's"),
-    F("template_id", to="templateId", description="tpl_… id"),
-    F("customer_id", to="customerId", description="cus_… id"),
+    F("template_id", to="templateId", convert=U.into("template"),
+      description="the template's id (a UUID, or tpl_…)"),
+    F("customer_id", to="customerId", convert=U.into("customer"),
+      description="the customer's id (a UUID, or cus_…)"),
     F("name", max_length=200),
     F("note", max_length=2000, description="internal; never on the public page"),
     F("holder_name", to="holderName", max_length=200),
@@ -79,13 +82,14 @@ CREATE_PASS = spec(*PASS_FIELDS,
 UPDATE_PASS = spec(*PASS_FIELDS, F("status", "enum", values={
     "active": "resume", "suspended": "suspend", "revoked": "revoke"},
     description="change of state: active (resume), suspended, revoked (delete)"))
-BULK = spec(F("template_id", to="templateId", description="default for every pass"),
+BULK = spec(F("template_id", to="templateId", convert=U.into("template"),
+              description="default for every pass"),
             F("passes", "array", required=True, items={"type": "object"},
               description="1 to 1,000 passes, each as in POST /api/v1/passes"))
 LIST_PASSES = spec(
     *PAGE,
-    F("template_id", to="templateId"),
-    F("customer_id", to="customerId"),
+    F("template_id", to="templateId", convert=U.into("template")),
+    F("customer_id", to="customerId", convert=U.into("customer")),
     F("status", "enum", values=P.STATUS_FILTER),
     F("search", description="name, holder name or email, or the exact code"),
     F("metadata", "object", description="JSON object the metadata must contain"),
@@ -108,8 +112,9 @@ VALIDATE = spec(
 )
 TEMPLATE_FIELDS = (
     F("name", max_length=200),
-    F("kind", "enum", values=P.KINDS),  # before "type", as "metadata" before "data"
-    F("type", "enum", to="kind", values=P.KIND_ALIASES),
+    F("kind", "enum", values=P.KINDS),
+    F("type", "enum", to="kindLabel", values={w: w for w in P.KIND_ALIASES},
+      description="PassQR's type (ticket, membership, loyalty, …), answered back as sent"),
     F("description", max_length=2000),
     F("color", to="backgroundColor", description="#rrggbb"),
     F("background_color", to="backgroundColor"),
@@ -119,7 +124,8 @@ TEMPLATE_FIELDS = (
     F("icon_url", to="iconUrl"),
     F("barcode_format", "enum", to="barcodeFormat",
       values={"qr": "QR", "pdf417": "PDF417", "aztec": "AZTEC", "code128": "CODE128"}),
-    F("fields", "json", to="fieldLayout"),
+    F("fields", "json", to="fieldLayout",
+      description="PassQR's array of fields, or passgate's {area: [fields]} layout"),
     F("default_type", "enum", to="defaultType", values={"single": "SINGLE", "multi": "MULTI"}),
     F("default_max_uses", "int", to="defaultMaxUsages", minimum=1),
     F("default_valid_from", "datetime", to="defaultValidFrom"),
@@ -130,6 +136,7 @@ TEMPLATE_FIELDS = (
     F("google_issuer_id", to="googleIssuerId"),
     F("localizations", "object", description='wallet pass translations: {"fr": {"SEAT": '
       '"Place"}} (fr.lproj/pass.strings); null clears them'),
+    F("settings", "object", description="a JSON object kept as given"),
 )
 CREATE_TEMPLATE = spec(*(F(f.wire, f.kind, f.to, required=f.wire == "name", values=f.values,
                            max_length=f.max_length, minimum=f.minimum)
@@ -144,7 +151,7 @@ CUSTOMER = spec(
     F("phone", max_length=40),
     F("attributes", "object"),
 )
-LIST_SCANS = spec(*PAGE, F("pass_id", to="passId"),
+LIST_SCANS = spec(*PAGE, F("pass_id", to="passId", convert=U.into("pass")),
                   F("result", "enum", values={"accepted": "ACCEPTED", "rejected": "REJECTED"}),
                   F("since", "datetime"), F("until", "datetime"), strict=False)
 LIST_CUSTOMERS = spec(*PAGE, F("search"), strict=False)
@@ -154,13 +161,15 @@ PAGE_ONLY = spec(*PAGE, strict=False)
 # --- variables ------------------------------------------------------------------------
 
 
-def _id(call: Call) -> dict[str, Any]:
-    return {"id": call.params["id"]}
+_pass_id = U.path_id("pass")
+_template_id = U.path_id("template")
+_customer_id = U.path_id("customer")
 
 
 def _pass_ref(call: Call) -> dict[str, Any]:
-    """``/passes/{id}`` takes the pass id or, as PassQR's clients hold it, the code."""
-    ref = call.params["id"]
+    """``/passes/{id}`` takes the pass id (either form) or, as PassQR's clients hold it, the
+    code."""
+    ref = U.own("pass", call.params["id"])
     return {"id": ref} if ref.startswith("pass_") else {"code": ref}
 
 
@@ -221,7 +230,8 @@ def _patch_pass(call: Call) -> dict[str, Any]:
     action = body.pop("status", None)
     if not body and action is None:
         raise RestError.bad("nothing to change: send at least one field")
-    return {"input": {"id": call.params["id"], **body}, "id": call.params["id"],
+    pass_id = U.own("pass", call.params["id"])
+    return {"input": {"id": pass_id, **body}, "id": pass_id,
             "suspend": action == "suspend", "resume": action == "resume",
             "revoke": action == "revoke"}
 
@@ -237,6 +247,10 @@ def _list_scans(call: Call) -> dict[str, Any]:
 
 
 def _pass_scans(call: Call) -> dict[str, Any]:
+    return {"id": U.own("pass", call.params["id"]), **page_window(call.query)}
+
+
+def _deliveries_of(call: Call) -> dict[str, Any]:
     return {"id": call.params["id"], **page_window(call.query)}
 
 
@@ -258,18 +272,39 @@ def _template_image(call: Call) -> dict[str, Any]:
         name, scale = template_images.parse_file_name(call.params["image"])
     except BadInput as exc:
         raise RestError.bad(exc.message, "image") from None
-    return {"input": {"templateId": call.params["id"], "image": name.upper(), "scale": scale,
-                      **call.body}}
+    return {"input": {"templateId": U.own("template", call.params["id"]),
+                      "image": name.upper(), "scale": scale, **call.body}}
 
 
-def _input_with_id(call: Call) -> dict[str, Any]:
-    if not call.body:
-        raise RestError.bad("nothing to change: send at least one field")
-    return {"input": {"id": call.params["id"], **call.body}}
+
+def _input_with_id(kind: str) -> Callable[[Call], dict[str, Any]]:
+    def variables(call: Call) -> dict[str, Any]:
+        if not call.body:
+            raise RestError.bad("nothing to change: send at least one field")
+        body = _template_kind(call.body) if kind == "template" else call.body
+        return {"input": {"id": U.own(kind, call.params["id"]), **body}}
+
+    return variables
+
+
+def _template_kind(body: dict[str, Any]) -> dict[str, Any]:
+    """PassQR's ``type`` gives the kind and is kept as sent, to be answered back as sent."""
+    if "kindLabel" not in body:
+        return body
+    if "kind" in body:
+        raise RestError.bad("give either kind or type, not both", "type")
+    label = body["kindLabel"]
+    kind = P.KIND_ALIASES[label]
+    return {**body, "kind": kind, "kindLabel": None if kind.lower() == label else label}
+
+
+def _create_template(call: Call) -> dict[str, Any]:
+    return {"input": _template_kind(call.body)}
 
 
 LEGACY_VALIDATE = spec(F("code", required=True, max_length=200, nullable=False))
-LEGACY_BULK = spec(F("template_id", to="templateId", description="for every pass"),
+LEGACY_BULK = spec(F("template_id", to="templateId", convert=U.into("template"),
+                     description="for every pass"),
                    F("passes", "array", required=True, items={"type": "object"},
                      description="1 to 100 passes: holder_name, holder_email, max_uses"))
 LEGACY_MAX = 100
@@ -297,7 +332,7 @@ def _legacy_validation(data: dict[str, Any], call: Call) -> dict[str, Any]:
         "pass": {
             "code": p["code"], "holderName": p["holderName"], "holderEmail": p["holderEmail"],
             "templateName": t["name"] if t else None,
-            "templateType": enum_out(t["kind"]) if t else None,
+            "templateType": (t["kindLabel"] or enum_out(t["kind"])) if t else None,
             "usesCount": p["usagesCount"], "maxUses": p["maxUsages"],
             "scansRemaining": p["remainingUsages"],
         } if p else None,
@@ -437,18 +472,18 @@ ROUTES: list[Route] = [
           "Update a pass (and change its status)", _patch_pass, _patched, body=UPDATE_PASS,
           response=_single("NativePass"), tag="Passes"),
     Route("DELETE", f"{B}/passes/{{id}}", "NativeDeletePass", "passes:write", "write",
-          "Revoke a pass (soft delete)", _id,
+          "Revoke a pass (soft delete)", _pass_id,
           lambda d, c: {"data": P.pass_(d["deletePass"]["pass"]), "message": "Pass revoked"},
           response=_single("NativePass"), tag="Passes"),
     Route("POST", f"{B}/passes/{{id}}/suspend", "NativeSuspendPass", "passes:write", "write",
-          "Suspend a pass", _id, lambda d, c: _data(P.pass_(d["suspendPass"]["pass"])),
+          "Suspend a pass", _pass_id, lambda d, c: _data(P.pass_(d["suspendPass"]["pass"])),
           response=_single("NativePass"), tag="Passes"),
     Route("POST", f"{B}/passes/{{id}}/resume", "NativeResumePass", "passes:write", "write",
-          "Resume a suspended pass", _id,
+          "Resume a suspended pass", _pass_id,
           lambda d, c: _data(P.pass_(d["resumePass"]["pass"])),
           response=_single("NativePass"), tag="Passes"),
     Route("POST", f"{B}/passes/{{id}}/unlink", "NativeUnlinkPass", "passes:write", "write",
-          "Unlink a pass from its wallet", _id,
+          "Unlink a pass from its wallet", _pass_id,
           lambda d, c: _data(P.pass_(d["unlinkPass"]["pass"])),
           response=_single("NativePass"), tag="Passes"),
     Route("GET", f"{B}/passes/{{id}}/scans", "NativePassScans", "scans:read", "read",
@@ -464,7 +499,7 @@ ROUTES: list[Route] = [
           _list_scans, _scans, query=LIST_SCANS, response=_many("NativeScan"), tag="Scans"),
     Route("GET", f"{B}/webhooks/{{id}}/deliveries", "NativeWebhookDeliveries",
           "webhooks:read", "read", "A webhook's deliveries, newest first, with every attempt",
-          _pass_scans, _deliveries, query=PAGE_ONLY, response=_many("NativeWebhookDelivery"),
+          _deliveries_of, _deliveries, query=PAGE_ONLY, response=_many("NativeWebhookDelivery"),
           tag="Webhooks"),
     Route("GET", f"{B}/templates", "NativeListTemplates", "templates:read", "read",
           "List templates", _page,
@@ -472,18 +507,18 @@ ROUTES: list[Route] = [
                                  d["templates"]["totalCount"], c.query),
           query=PAGE_ONLY, response=_many("NativeTemplate"), tag="Templates"),
     Route("POST", f"{B}/templates", "NativeCreateTemplate", "templates:write", "write",
-          "Create a template", _input,
+          "Create a template", _create_template,
           lambda d, c: _data(P.template(d["createTemplate"]["template"])), status=201,
           body=CREATE_TEMPLATE, response=_single("NativeTemplate"), tag="Templates"),
     Route("GET", f"{B}/templates/{{id}}", "NativeGetTemplate", "templates:read", "read",
-          "Get a template", _id, lambda d, c: _data(P.template(d["template"])),
+          "Get a template", _template_id, lambda d, c: _data(P.template(d["template"])),
           response=_single("NativeTemplate"), tag="Templates"),
     Route("PATCH", f"{B}/templates/{{id}}", "NativeUpdateTemplate", "templates:write",
-          "write", "Update a template", _input_with_id,
+          "write", "Update a template", _input_with_id("template"),
           lambda d, c: _data(P.template(d["updateTemplate"]["template"])),
           body=UPDATE_TEMPLATE, response=_single("NativeTemplate"), tag="Templates"),
     Route("DELETE", f"{B}/templates/{{id}}", "NativeDeleteTemplate", "templates:write",
-          "write", "Delete a template no pass uses", _id,
+          "write", "Delete a template no pass uses", _template_id,
           lambda d, c: {"data": P.template(d["deleteTemplate"]["template"]),
                         "message": "Template deleted"},
           response=_single("NativeTemplate"), tag="Templates"),
@@ -514,14 +549,14 @@ ROUTES: list[Route] = [
           _upserted, status=201, body=CUSTOMER, response=_single("NativeCustomer"),
           tag="Customers", also=(200,)),
     Route("GET", f"{B}/customers/{{id}}", "NativeGetCustomer", "customers:read", "read",
-          "Get a customer", _id, lambda d, c: _data(P.customer(d["customer"])),
+          "Get a customer", _customer_id, lambda d, c: _data(P.customer(d["customer"])),
           response=_single("NativeCustomer"), tag="Customers"),
     Route("PATCH", f"{B}/customers/{{id}}", "NativeUpdateCustomer", "customers:write",
-          "write", "Update a customer", _input_with_id,
+          "write", "Update a customer", _input_with_id("customer"),
           lambda d, c: _data(P.customer(d["updateCustomer"]["customer"])), body=CUSTOMER,
           response=_single("NativeCustomer"), tag="Customers"),
     Route("DELETE", f"{B}/customers/{{id}}", "NativeDeleteCustomer", "customers:write",
-          "write", "Delete a customer (their passes stay)", _id,
+          "write", "Delete a customer (their passes stay)", _customer_id,
           lambda d, c: {"data": P.customer(d["deleteCustomer"]["customer"]),
                         "message": "Customer deleted"},
           response=_single("NativeCustomer"), tag="Customers"),

@@ -21,6 +21,8 @@ LOCALIZATIONS = ("Wallet pass translations by language: {\"fr\": {\"SEAT\": \"Pl
 class CreateTemplateInput:
     name: str
     kind: TemplateKind = TemplateKind.GENERIC
+    kind_label: str | None = strawberry.field(
+        default=UNSET, description="The client's own word for the kind (at most 40 characters).")
     description: str | None = UNSET
     background_color: str | None = UNSET
     foreground_color: str | None = UNSET
@@ -51,6 +53,9 @@ class UpdateTemplateInput:
     id: strawberry.ID
     name: str | None = UNSET
     kind: TemplateKind | None = UNSET
+    kind_label: str | None = strawberry.field(
+        default=UNSET, description="The client's own word for the kind; a new kind without "
+                                   "one clears it.")
     description: str | None = UNSET
     background_color: str | None = UNSET
     foreground_color: str | None = UNSET

@@ -63,6 +63,9 @@ class Template(relay.Node):
     id: relay.NodeID[str]
     name: str
     kind: TemplateKind
+    kind_label: str | None = strawberry.field(description=(
+        "The client's own word for the kind, answered back as given (PassQR's ticket, "
+        "loyalty); null: the kind names itself."))
     description: str | None
     background_color: str | None
     foreground_color: str | None
@@ -70,7 +73,10 @@ class Template(relay.Node):
     logo_url: str | None
     icon_url: str | None
     barcode_format: BarcodeFormat
-    field_layout: JSON
+    field_layout: JSON = strawberry.field(description=(
+        "Where fields go on the pass: {area: [{key, label?, value?}]} (areas: header, "
+        "primary, secondary, auxiliary, back); a JSON array is kept as given (PassQR's "
+        "fields) and the wallet pass then uses the default layout."))
     default_type: PassType
     default_max_usages: int | None
     default_valid_from: datetime | None
@@ -96,6 +102,7 @@ class Template(relay.Node):
             id=row.id,
             name=row.name,
             kind=TemplateKind(row.kind),
+            kind_label=row.kind_label,
             description=row.description,
             background_color=row.background_color,
             foreground_color=row.foreground_color,
