@@ -23,6 +23,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PUBLIC_PATHS = ("/", "/metrics", *DOCS_PATHS)  # /metrics: its own token (gateway/metrics.py)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/", "/wallet/")
+# The Wallet Crew's PassKit web service: devices authenticate with ApplePass, not a key.
+_WALLETCREW_PASSKIT = re.compile(r"^/api/ten_[^/]+/passes/apple/v1/")
 
 
 CREDENTIAL_HEADERS = ("Authorization", "X-API-KEY", "X-ACCT-ID", "X-PAYLOAD-SIG")
@@ -131,7 +133,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     """Every API request carries a valid key; the principal rides on the request."""
     if request.path.startswith(PUBLIC_PREFIXES) or _is_graphiql_page(request) or (
         request.path in PUBLIC_PATHS
-    ):
+    ) or _WALLETCREW_PASSKIT.match(request.path):
         return await handler(request)
     for header in CREDENTIAL_HEADERS:
         if not request.headers.get(header, "").isascii():

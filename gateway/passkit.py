@@ -24,6 +24,8 @@ from .wallet import not_configured, pkpass_response, render_pkpass
 log = logging.getLogger("passgate.passkit")
 
 PREFIX = "/wallet/apple/v1"
+# The same service where The Wallet Crew has it (its tenant in the path).
+WALLETCREW_PREFIX = "/api/{tenantId:ten_[^/]+}/passes/apple/v1"
 MAX_ID = 200
 MAX_LOGS = 50
 
@@ -52,7 +54,7 @@ async def _authorised_pass(request: web.Request) -> tuple[Any, Any, Any] | None:
     if not apple.check_authentication_token(state.secret_key, serial, token):
         return None
     loaded = await apple.load(state.db, pass_id=serial)
-    if loaded is None:
+    if loaded is None or loaded[0].tenant_id != info.get("tenantId", loaded[0].tenant_id):
         return None
     settings = loaded[2]
     if settings is None or settings.apple_pass_type_id != pass_type_id:
@@ -101,7 +103,8 @@ async def updated_serials(request: web.Request) -> web.Response:
         return _bad(f"deviceLibraryIdentifier must be 1 to {MAX_ID} characters")
     found = await passkit.serials_since(request.app[STATE].db, device,
                                         request.match_info["passTypeId"],
-                                        request.query.get("passesUpdatedSince"))
+                                        request.query.get("passesUpdatedSince"),
+                                        tenant_id=request.match_info.get("tenantId"))
     if found is None:
         return web.Response(status=204)
     serials, last_updated = found
@@ -149,10 +152,11 @@ async def device_log(request: web.Request) -> web.Response:
 
 
 def install(app: web.Application) -> None:
-    registration = PREFIX + "/devices/{deviceId}/registrations/{passTypeId}/{serial}"
-    app.router.add_post(registration, register_device)
-    app.router.add_delete(registration, unregister_device)
-    app.router.add_get(PREFIX + "/devices/{deviceId}/registrations/{passTypeId}",
-                       updated_serials)
-    app.router.add_get(PREFIX + "/passes/{passTypeId}/{serial}", latest_pass)
-    app.router.add_post(PREFIX + "/log", device_log)
+    for prefix in (PREFIX, WALLETCREW_PREFIX):
+        registration = prefix + "/devices/{deviceId}/registrations/{passTypeId}/{serial}"
+        app.router.add_post(registration, register_device)
+        app.router.add_delete(registration, unregister_device)
+        app.router.add_get(prefix + "/devices/{deviceId}/registrations/{passTypeId}",
+                           updated_serials)
+        app.router.add_get(prefix + "/passes/{passTypeId}/{serial}", latest_pass)
+        app.router.add_post(prefix + "/log", device_log)

@@ -512,12 +512,6 @@ async def test_features_not_offered_answer_501(api: Api) -> None:
     for method, path, named in (
         ("GET", "/customer", "customer"),
         ("POST", "/passes/google", "Google"),
-        ("POST", "/passes/apple/v1/log", "PassKit"),
-        ("GET", "/passes/apple/v1/passes/pass.com.example/ABC", "PassKit"),
-        ("POST", "/passes/apple/v1/devices/d1/registrations/pass.com.example/ABC", "PassKit"),
-        ("DELETE", "/passes/apple/v1/devices/d1/registrations/pass.com.example/ABC",
-         "PassKit"),
-        ("GET", "/passes/apple/v1/devices/d1/registrations/pass.com.example", "PassKit"),
     ):
         refused = problem(await wc(method, path), 501)
         assert named in refused["detail"], (path, refused)

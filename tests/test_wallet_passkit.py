@@ -175,3 +175,29 @@ async def test_concurrent_registrations_create_one(api):
         count = await conn.scalar(text(
             "SELECT count(*) FROM wallet_registrations WHERE pass_id = :p"), {"p": device.serial})
     assert count == 1
+
+
+async def test_the_web_service_also_answers_where_the_wallet_crew_has_it(api):
+    """/api/{tenantId}/passes/apple/v1/…: devices send no API key, only ApplePass; another
+    tenant's path knows nothing of the pass."""
+    p, device = await installed_pass(api)
+    device.root = f"/api/{api.tenant_id}/passes/apple/v1"
+    assert (await device.register()).status == 201
+    listed = await device.updated()
+    assert listed.status == 200 and (await listed.json())["serialNumbers"] == [device.serial]
+    fetched = await device.latest()
+    assert fetched.status == 200
+    assert pass_json(await fetched.read())["serialNumber"] == device.serial
+    wallet = (await api.gql(WALLET, {"id": p["id"]}))["node"]["wallet"]
+    assert [d["platform"] for d in wallet["devices"]] == ["apple"]
+    logged = await api.client.post(f"{device.root}/log", json={"logs": ["hello"]})
+    assert logged.status == 200
+
+    other = await api.other_tenant()
+    device.root = f"/api/{other.tenant_id}/passes/apple/v1"
+    assert (await device.register()).status == 401
+    assert (await device.latest()).status == 401
+    assert (await device.updated()).status == 204
+    device.root = f"/api/{api.tenant_id}/passes/apple/v1"
+    assert (await api.client.delete(device.registration(), headers=device.auth)).status == 200
+    assert (await device.updated()).status == 204

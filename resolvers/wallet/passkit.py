@@ -119,15 +119,18 @@ async def unregister(db: Database, row: Any, device_id: str, pass_type_id: str) 
     return gone is not None
 
 
-async def serials_since(db: Database, device_id: str, pass_type_id: str, since: str | None
-                        ) -> tuple[list[str], str] | None:
-    """Serial numbers of the device's passes changed after tag ``since`` (all of them
-    without one) and the tag to ask from next time; None when there are none."""
+async def serials_since(db: Database, device_id: str, pass_type_id: str, since: str | None,
+                        *, tenant_id: str | None = None) -> tuple[list[str], str] | None:
+    """Serial numbers of the device's passes (of one tenant, when given) changed after tag
+    ``since`` (all of them without one) and the tag to ask from next time; None when there
+    are none."""
     r = wallet_registrations.c
     version = _version_column()
     stmt = (select(passes.c.id, version.label("version"))
             .join(wallet_registrations, r.pass_id == passes.c.id)
             .where(r.device_library_id == device_id, r.pass_type_id == pass_type_id))
+    if tenant_id is not None:
+        stmt = stmt.where(r.tenant_id == tenant_id)
     after = parse_tag(since)
     if after is not None:
         stmt = stmt.where(version > after)

@@ -486,8 +486,6 @@ async def _barcode(call: Call) -> Answer | None:
 # --- the table ------------------------------------------------------------------------
 
 PASS = ref("WalletcrewPass")
-APPLE = f"{B}/passes/apple/{{version}}"
-PASSKIT = "Apple Wallet web service (PassKit) routes"
 ROUTES: list[Route] = [
     Route("GET", f"{B}/passes", "WalletcrewListPasses", "passes:read", "read",
           "List passes (total in x-pagination-total)", _list_passes, _passes,
@@ -566,20 +564,6 @@ ROUTES: list[Route] = [
     Route("POST", f"{B}/passes/google", None, "any", "write", "Google Wallet callback",
           _nothing, _no_body, precheck=_refuse("the Google Wallet callback"),
           tag="Passes", description="501: Google Wallet is not offered yet."),
-    Route("POST", f"{APPLE}/devices/{{deviceId}}/registrations/{{passTypeId}}/{{serial}}",
-          None, "any", "write", "PassKit: register a device", _nothing, _no_body,
-          precheck=_refuse(PASSKIT), tag="Passes", description="501."),
-    Route("DELETE", f"{APPLE}/devices/{{deviceId}}/registrations/{{passTypeId}}/{{serial}}",
-          None, "any", "write", "PassKit: unregister a device", _nothing, _no_body,
-          precheck=_refuse(PASSKIT), tag="Passes", description="501."),
-    Route("GET", f"{APPLE}/devices/{{deviceId}}/registrations/{{passTypeId}}", None, "any",
-          "read", "PassKit: passes updated for a device", _nothing, _no_body,
-          precheck=_refuse(PASSKIT), tag="Passes", description="501."),
-    Route("GET", f"{APPLE}/passes/{{passTypeId}}/{{serial}}", None, "any", "read",
-          "PassKit: the latest .pkpass", _nothing, _no_body, precheck=_refuse(PASSKIT),
-          tag="Passes", description="501."),
-    Route("POST", f"{APPLE}/log", None, "any", "write", "PassKit: device logs", _nothing,
-          _no_body, precheck=_refuse(PASSKIT), tag="Passes", description="501."),
 ]
 # A pass's former vendor id works wherever these routes take a pass id.
 ROUTES = with_pass_param(ROUTES, f"{B}/passes/{{passId}}", "passId")
