@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     insert,
     literal,
@@ -34,7 +35,7 @@ from . import search as search_index
 from .bulk import insert_many
 from .db import Database
 from .errors import BadInput, Conflict, DomainError, NotFound, PlanLimit
-from .models import customers, pass_counts, passes, scans, templates
+from .models import customers, pass_counts, passes, scans, templates, wallet_registrations
 from .models import events as outbox
 from .pagination import Page, PageArgs, paginate, paginate_children
 from .plans import PLANS
@@ -560,9 +561,11 @@ async def list_passes(
     include_deleted: bool = False,
     attributes: dict[str, Any] | None = None,
     template_kinds: list[str] | None = None,
+    installed: bool | None = None,
 ) -> Page:
     """Deleted passes are listed only when asked for with ``status: DELETED`` (or, with
-    every other pass, ``include_deleted``)."""
+    every other pass, ``include_deleted``). ``installed``: with (or without) a wallet
+    device registration."""
     stmt = _passes_query(tenant_id, status, include_deleted)
     if template_id is not None:
         stmt = stmt.where(passes.c.template_id == template_id)
@@ -577,6 +580,9 @@ async def list_passes(
         stmt = stmt.where(passes.c.template_id.in_(
             select(templates.c.id).where(templates.c.tenant_id == tenant_id,
                                          templates.c.kind.in_(template_kinds))))
+    if installed is not None:
+        registered = exists().where(wallet_registrations.c.pass_id == passes.c.id)
+        stmt = stmt.where(registered if installed else ~registered)
     q = checks.text(search, "search", 200) if search else None
     if q:
         found = search_index.substring_clause(db.is_sqlite, q)
@@ -589,7 +595,7 @@ async def list_passes(
     states = (STATES if include_deleted and status is None
               else search_index.counted_states(status))
     if states and not (template_id or customer_id or metadata or q or attributes
-                       or template_kinds is not None):
+                       or template_kinds is not None or installed is not None):
         page.count_stmt = search_index.count_stmt(tenant_id, states)
     return page
 

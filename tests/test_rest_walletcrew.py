@@ -257,8 +257,13 @@ async def test_list_pagination_and_filters(api: Api) -> None:
 
     assert "contains" in problem(await wc("GET", "/passes", params=flt(
         ("metadata.tier", "contains", "go"))), 501)["detail"]
+    installed = await wc("GET", "/passes", params=flt(("installationStatus", "equals",
+                                                       "installed")))
+    assert installed.body == [] and installed.headers["x-pagination-total"] == "0"
+    assert len((await wc("GET", "/passes", params=flt(
+        ("installationStatus", "equals", "notInstalled")))).body) == 6
     assert "installationStatus" in problem(await wc("GET", "/passes", params=flt(
-        ("installationStatus", "equals", "installed"))), 501)["detail"]
+        ("installationStatus", "equals", "maybe"))), 400)["detail"]
     assert "id" in problem(await wc("GET", "/passes", params={
         "sortBy[0].field": "id", "sortBy[0].direction": "ASC"}), 501)["detail"]
     bad_field = problem(await wc("GET", "/passes", params=flt(("name", "equals", "x"))), 400)

@@ -133,3 +133,38 @@ async def test_walletcrew_install_link_works_without_an_api_key(api):
     assert (await follow(bare.replace("platform=auto", "platform=fax"))).status == 400
     forged = bare.split("token=")[0] + "token=" + "A" * 22
     assert (await follow(forged)).status == 404
+
+
+async def test_walletcrew_passes_show_and_filter_installations(api):
+    await configure_apple(api)
+    wc = {"X-API-KEY": api.key}
+    first = (await api.gql(CREATE_PASS, {"input": {"name": "A"}}))["createPass"]["pass"]
+    second = (await api.gql(CREATE_PASS, {"input": {"name": "B"}}))["createPass"]["pass"]
+    token = first["publicUrl"].split("token=")[1]
+    blob = await (await api.client.get(f"/p/{first['code']}/pass.pkpass?token={token}")).read()
+    device = Device(api.client, pass_json(blob))
+    assert (await device.register()).status == 201
+    assert (await Device(api.client, pass_json(blob)).register()).status == 201  # 2nd phone
+
+    base = f"/api/{api.tenant_id}/passes"
+    one = await (await api.client.get(f"{base}/{raw_id(first)}", headers=wc)).json()
+    wallet = (await api.gql(
+        'query($id: ID!) { node(id: $id) { ... on Pass { wallet { devices { registeredAt } } '
+        '} } }', {"id": first["id"]}))["node"]["wallet"]
+    assert one["providers"] == {"apple": wallet["devices"][0]["registeredAt"].replace(
+        "+00:00", "Z")}
+    other = await (await api.client.get(f"{base}/{raw_id(second)}", headers=wc)).json()
+    assert other["providers"] == {}
+
+    def listing(value: str):
+        return api.client.get(base, headers=wc, params={
+            "filter[0].field": "installationStatus", "filter[0].operator": "equals",
+            "filter[0].value": value})
+
+    installed = await listing("installed")
+    assert [p["id"] for p in await installed.json()] == [raw_id(first)]
+    assert installed.headers["x-pagination-total"] == "1"
+    assert [p["id"] for p in await (await listing("notInstalled")).json()] == [raw_id(second)]
+    assert (await device.updated()).status == 200
+    await api.client.delete(device.registration(), headers=device.auth)
+    assert [p["id"] for p in await (await listing("installed")).json()] == [raw_id(first)]

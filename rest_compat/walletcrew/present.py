@@ -45,6 +45,15 @@ def split_metadata(metadata: dict[str, Any] | None) -> tuple[dict[str, Any], dic
     return identifiers, meta
 
 
+def providers(devices: list[dict[str, Any]]) -> dict[str, str]:
+    """The date the pass was first installed in each wallet (``{"apple": …}``), from its
+    device registrations (oldest first)."""
+    out: dict[str, str] = {}
+    for device in devices:
+        out.setdefault(device["platform"], iso(device["registeredAt"]))
+    return out
+
+
 def pass_(p: dict[str, Any]) -> dict[str, Any]:
     identifiers, metadata = split_metadata(p["metadata"])
     return {
@@ -56,7 +65,7 @@ def pass_(p: dict[str, Any]) -> dict[str, Any]:
         "identifiers": identifiers,
         "metadata": metadata,
         "additionalData": p["attributes"],
-        "providers": {},
+        "providers": providers(p["wallet"]["devices"]),
         "status": p["status"].lower(),
     }
 

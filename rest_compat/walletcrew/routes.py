@@ -106,7 +106,7 @@ def _contain(into: dict[str, Any], extra: dict[str, Any]) -> bool:
 
 _FILTER = re.compile(r"^filter\[(\d{1,3})\]\.(field|operator|value)$")
 _SORT = re.compile(r"^sortBy\[(\d{1,3})\]\.(field|direction)$")
-FILTER_FIELDS = "identifiers.<key>, metadata.<key>, passType"
+FILTER_FIELDS = "identifiers.<key>, metadata.<key>, passType, installationStatus"
 
 LIST_PASSES = spec(
     F("pageIndex", "int", minimum=0, description="0-based page (default 0)"),
@@ -164,8 +164,13 @@ async def _prepare_list(call: Call) -> Answer | None:
                 return _empty_page()
             template_id = found
         elif field == "installationStatus":
-            raise not_offered("filtering by installationStatus (passgate does not track "
-                              "wallet installations)")
+            installed = INSTALLATION.get(value.lower())
+            if installed is None:
+                raise RestError.bad(f"filter[{i}].value for installationStatus must be "
+                                    "installed or notInstalled", f"filter[{i}].value")
+            if call.found.get("installed", installed) != installed:
+                return _empty_page()
+            call.found["installed"] = installed
         elif path[0] in ("identifiers", "metadata") and len(path) > 1 and all(path):
             wanted = _nest(path[1:] if path[0] == "metadata" else path, value)
             if not _contain(metadata, wanted):
@@ -173,9 +178,17 @@ async def _prepare_list(call: Call) -> Answer | None:
         else:
             raise RestError.bad(f"filter[{i}].field {field!r} is not filterable; fields: "
                                 f"{FILTER_FIELDS}", f"filter[{i}].field")
-    flt_out = {k: v for k, v in (("metadata", metadata), ("templateId", template_id)) if v}
+    flt_out: dict[str, Any] = {k: v for k, v in (("metadata", metadata),
+                                                  ("templateId", template_id)) if v}
+    if "installed" in call.found:
+        flt_out["installed"] = call.found["installed"]
     call.found["filter"] = flt_out or None
     return None
+
+
+# installationStatus values: installed in a wallet (a device registered), or not.
+INSTALLATION = {"installed": True, "notinstalled": False, "not_installed": False,
+                "uninstalled": False}
 
 
 def _empty_page() -> Answer:
@@ -491,7 +504,8 @@ ROUTES: list[Route] = [
           "List passes (total in x-pagination-total)", _list_passes, _passes,
           query=LIST_PASSES, response=array(PASS), precheck=_prepare_list, tag="Passes",
           description="Filters: filter[i].field (identifiers.<key>, metadata.<key>, "
-                      "passType), filter[i].operator (equals), filter[i].value; all must "
+                      "passType, installationStatus: installed or notInstalled), "
+                      "filter[i].operator (equals), filter[i].value; all must "
                       "match. sortBy[i]: creationDate DESC only (the order passes are "
                       "listed in). Voided (deleted) passes are not listed."),
     Route("POST", f"{B}/passes", "WalletcrewCreatePass", "passes:write", "write",

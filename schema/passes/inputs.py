@@ -131,3 +131,7 @@ class PassFilter:
     template_kinds: list[TemplateKind] | None = strawberry.field(
         default=None, description="Only passes on templates of these kinds."
     )
+    installed: bool | None = strawberry.field(
+        default=None, description="true: passes installed in a wallet (a device registered "
+                                  "for updates); false: passes that are not."
+    )

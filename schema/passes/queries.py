@@ -56,4 +56,5 @@ class PassQueries:
             attributes=f.attributes,
             template_kinds=[k.value for k in f.template_kinds]
             if f.template_kinds is not None else None,
+            installed=f.installed,
         )
