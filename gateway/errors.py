@@ -3,6 +3,7 @@
 import orjson
 from aiohttp import web
 
+from rest_compat.dialects import owning
 from rest_compat.engine import endpoint_of
 
 
@@ -13,11 +14,15 @@ def json_response(data: object, status: int = 200, headers: dict[str, str] | Non
 
 
 def error_response(request: web.Request, status: int, code: str, message: str) -> web.Response:
-    """GraphQL-shaped on /graphql, the dialect's own shape on a REST route, and
-    ``{"error", "message"}`` elsewhere."""
+    """GraphQL-shaped on /graphql, the dialect's own shape on a REST route or under a
+    dialect's own prefix (an unknown path or wrong method there), and ``{"error",
+    "message"}`` elsewhere."""
     endpoint = endpoint_of(request)
     if endpoint is not None:
         return endpoint.rest_error(request, status, code, message)
+    dialect = owning(request.path)
+    if dialect is not None:
+        return dialect.error(request, status, code, message)
     if request.path.startswith("/graphql"):
         body: object = {"errors": [{"message": message, "extensions": {"code": code}}]}
     else:

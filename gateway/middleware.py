@@ -131,9 +131,12 @@ async def _authenticate_account(request: web.Request, handler: Handler, account:
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every API request carries a valid key; the principal rides on the request."""
+    endpoint = endpoint_of(request)
     if request.path.startswith(PUBLIC_PREFIXES) or _is_graphiql_page(request) or (
         request.path in PUBLIC_PATHS
-    ) or _WALLETCREW_PASSKIT.match(request.path):
+    ) or _WALLETCREW_PASSKIT.match(request.path) or (
+        endpoint is not None and endpoint.anonymous(request)
+    ):
         return await handler(request)
     for header in CREDENTIAL_HEADERS:
         if not request.headers.get(header, "").isascii():
@@ -203,6 +206,18 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
             refused = error_response(
                 request, 429, "RATE_LIMITED",
                 f"rate limit reached: {decision.limit} {kind} requests a minute; "
+                f"retry in {decision.retry_after} s")
+            refused.headers.update(decision.headers())
+            return refused
+    own = endpoint_of(request)
+    route_limit = own.route_limit(request) if own is not None and limiter is not None else None
+    if route_limit is not None:
+        name, limit = route_limit
+        decision = await limiter.hit([Bucket(f"key:{principal.key_id}:{name}", limit)], 1)
+        if not decision.allowed:
+            refused = error_response(
+                request, 429, "RATE_LIMITED",
+                f"rate limit reached: this route takes {limit} requests a minute; "
                 f"retry in {decision.retry_after} s")
             refused.headers.update(decision.headers())
             return refused

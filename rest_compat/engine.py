@@ -89,6 +89,12 @@ class Route:
     # Other success statuses the presenter may answer with the same body (an upsert: 201
     # created, 200 matched), so the OpenAPI document lists them.
     also: tuple[int, ...] = ()
+    # Served without a key, as the vendor documents it (The Wallet Crew's barcode images):
+    # no principal, no plan or rate check; the dialect's guard still runs.
+    anonymous: bool = False
+    # A cap of the vendor's own on this route, per key and minute, on top of its class's
+    # budget (The Wallet Crew's insights: 60 a minute).
+    per_minute: int | None = None
 
 
 def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
@@ -116,8 +122,8 @@ class Dialect:
     error_content_type: str = "application/json"
     operations: dict[str, str] = field(default_factory=dict)
     # Checks every request of the dialect before its body is read (The Wallet Crew's tenant
-    # in the path): ``guard(request, raw_body, principal)`` raises RestError.
-    guard: Callable[[web.Request, bytes, Any], Awaitable[None]] | None = None
+    # in the path): ``guard(request, raw_body, principal, route)`` raises RestError.
+    guard: Callable[[web.Request, bytes, Any, "Route"], Awaitable[None]] | None = None
     # The operation finding a pass by its former vendor's id: ``($externalId: String!)``
     # answering ``{pass: {id}}``. Routes with ``pass_param`` use it.
     pass_lookup: str | None = None
@@ -171,6 +177,17 @@ class Endpoint:
         dialect, route = self.pick(request)
         return route.rate_class, dialect.shared_bucket or route.rate_class
 
+    def route_limit(self, request: web.Request) -> tuple[str, int] | None:
+        """(bucket, requests a minute) of the route's own cap, if it has one."""
+        dialect, route = self.pick(request)
+        if route.per_minute is None:
+            return None
+        return f"{dialect.name}:{route.method}:{route.path}", route.per_minute
+
+    def anonymous(self, request: web.Request) -> bool:
+        return self.default[1].anonymous and all(r.anonymous for _, r in
+                                                  self.by_dialect.values())
+
     def rest_error(self, request: web.Request, status: int, code: str, message: str
                    ) -> web.Response:
         return self.pick(request)[0].error(request, status, code, message)
@@ -181,7 +198,7 @@ class Endpoint:
         run = self._runner(dialect, route, request)
         try:
             if dialect.guard is not None:
-                await dialect.guard(request, raw, self.principal_of(request))
+                await dialect.guard(request, raw, self.principal_of(request), route)
             params = dict(request.match_info)
             if route.pass_param is not None and dialect.pass_lookup is not None:
                 params[route.pass_param] = await own_pass_id(

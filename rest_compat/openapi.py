@@ -48,7 +48,9 @@ def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
         "operationId": f"{dialect.name}_{route.operation or _slug(route)}",
         "summary": route.summary,
         "tags": [f"{dialect.title}" + (f": {route.tag}" if route.tag else "")],
-        "security": SECURITY[dialect.security],
+        # An anonymous route: a key is optional ({} is "none needed").
+        "security": [{}, *SECURITY[dialect.security]] if route.anonymous
+        else SECURITY[dialect.security],
         "x-graphql-operation": route.operation,
         "x-scope": route.scope,
         "x-rate-limit-class": route.rate_class,
@@ -67,6 +69,9 @@ def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
                                  "schema": route.body.openapi_object()}}}
     op["responses"] = {**{str(s): _success(route, s) for s in (route.status, *route.also)},
                        **_error_responses(dialect)}
+    if route.anonymous:  # no key, no plan or rate check: never a 401, 403 or 429
+        for status in ("401", "403", "429"):
+            op["responses"].pop(status, None)
     return op
 
 

@@ -6,19 +6,22 @@ from typing import Any
 
 from aiohttp import web
 
-from ..engine import Dialect
+from ..engine import Dialect, Route
 from ..errors import RestError
 from ..openapi_types import array, obj
 from .present import error_body
 from .routes import ROUTES
 
 
-async def guard(request: web.Request, raw_body: bytes, principal: Any) -> None:
+async def guard(request: web.Request, raw_body: bytes, principal: Any, route: Route) -> None:
     """The path's tenant must be the key's: another tenant's id answers 404, as if absent,
-    so a key cannot probe which tenants exist."""
+    so a key cannot probe which tenants exist. An anonymous route (a barcode image: nothing
+    of the tenant's in it) takes any tenant id of the right form."""
     tenant_id = request.match_info.get("tenantId", "")
     if not tenant_id.startswith("ten_"):  # e.g. /api/v1/…: a path no dialect serves
         raise RestError.not_found(f"no route {request.method} {request.path}")
+    if route.anonymous and principal is None:
+        return
     if principal is None or tenant_id != principal.tenant_id:
         raise RestError.not_found(f"no tenant {tenant_id!r} for this API key")
 

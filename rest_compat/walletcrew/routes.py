@@ -23,6 +23,7 @@ from . import present as P
 
 B = "/api/{tenantId}"
 MAX_PAGE_SIZE = 100  # the graph's page limit
+INSIGHTS_PER_MINUTE = 60  # The Wallet Crew's own limit on insights queries
 Precheck = Callable[[Call], Awaitable[Answer | None]]
 
 
@@ -566,15 +567,18 @@ ROUTES: list[Route] = [
     Route("POST", f"{B}/insights/query", None, "scans:read", "read",
           "Query events (a KQL subset over the tenant's scans)", _nothing, _no_body,
           body=INSIGHTS, precheck=_insights, response=ref("WalletcrewInsightsResult"),
-          tag="Insights", description="Events (the tenant's scans): where <column> == "
+          tag="Insights", per_minute=INSIGHTS_PER_MINUTE,
+          description="Events (the tenant's scans): where <column> == "
           "<value>, take N, summarize count() by <column>. Anything else is a 400 naming "
-          "it; the tables Logs and Metrics are 501."),
+          f"it; the tables Logs and Metrics are 501. At most {INSIGHTS_PER_MINUTE} "
+          "requests a minute per key, as The Wallet Crew limits it (429 beyond)."),
     Route("GET", f"{B}/barcode/{{type}}/{{data}}", None, "any", "read",
           "A barcode image (PNG)", _nothing, _no_body, query=BARCODE_QUERY,
           precheck=_barcode, response={"type": "string", "contentMediaType": "image/png"},
-          tag="Barcode", description="Every listed type is drawn (zxing-cpp), exactly w "
-          "pixels wide; h sets the height (default: the code's own proportions). Strong "
-          "ETag; cacheable for 100 days."),
+          tag="Barcode", anonymous=True, description="Anonymous, as The Wallet Crew serves "
+          "it (no key needed; one may be sent). Every listed type is drawn (zxing-cpp), "
+          "exactly w pixels wide; h sets the height of linear codes (QR ignores it). "
+          "Strong ETag; cacheable for 100 days."),
     Route("POST", f"{B}/passes/google", None, "any", "write", "Google Wallet callback",
           _nothing, _no_body, precheck=_refuse("the Google Wallet callback"),
           tag="Passes", description="501: Google Wallet is not offered yet."),
