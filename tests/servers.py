@@ -36,7 +36,7 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
 def run_cli(database_url: str, *args: str, check: bool = True, **extra: str
             ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([*PASSGATE, *args], env=cli_env(database_url, **extra), cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=180)
     if check and proc.returncode != 0:
         raise AssertionError(f"passgate {' '.join(args)} failed: {proc.stderr}")
     return proc
@@ -67,7 +67,7 @@ def bench_tenant(stack: ExitStack, tmp: str, postgres_admin: str | None
 
 @contextmanager
 def serve(database_url: str, count: int = 1, args: tuple[str, ...] = (),
-          ready_timeout: float = 20, **extra: str) -> Iterator[list[str]]:
+          ready_timeout: float = 90, **extra: str) -> Iterator[list[str]]:
     """Start ``count`` server processes on free ports (``args`` added to each command line);
     yield their base URLs."""
     procs, urls = [], []
