@@ -97,6 +97,7 @@ _VOLATILE = [
     (re.compile(r"\b[0-9A-HJKMNP-TV-Z]{16}\b"), "CODE"),
     (re.compile(r'"(short_code|slug|code)": ?"[^"]*"'), r'"\1": "X"'),
     (re.compile(r"twin-[ab]\b"), "twin-X"),  # the two fixtures' customers
+    (re.compile(r'"id": ?"[0-9a-z]{5}"'), '"id": "WHK"'),  # The Wallet Crew's webhook ids
     (re.compile(r"M-pass_ID"), "M-X"),
     (re.compile(r'"(signatureSecret|private_key|secret)": ?"[^"]*"'), r'"\1": "SECRET"'),
 ]

@@ -269,7 +269,7 @@ async def test_list_pagination_and_filters(api: Api) -> None:
     bad_field = problem(await wc("GET", "/passes", params=flt(("name", "equals", "x"))), 400)
     assert "filter[0].field" in bad_field["errors"]
     problem(await wc("GET", "/passes", params={"page": 2}), 400)
-    problem(await wc("GET", "/passes", params={"pageSize": 500}), 400)
+    problem(await wc("GET", "/passes", params={"pageSize": 5000}), 400)
     problem(await wc("GET", "/passes", params={"pageIndex": -1}), 400)
 
 
@@ -354,7 +354,7 @@ async def test_webhooks(api: Api) -> None:
     created = await wc("POST", "/webhooks", {
         "endpoint": "https://hooks.example.com/wallet", "events": ["Pass:Created", "Pass:*"],
         "enabled": True, "description": "CRM sync"})
-    assert created.status == 201, created.body
+    assert created.status == 200, created.body  # The Wallet Crew's POST answers 200
     hook = created.body
     assert len(hook["signatureSecret"]) == 64 and int(hook["signatureSecret"], 16) >= 0
     assert hook["endpoint"] == "https://hooks.example.com/wallet"

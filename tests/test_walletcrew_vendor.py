@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from rest_compat.present import raw_id
 from tests.conftest import Api, RestAnswer
 from tests.test_rest_walletcrew import PROBLEM, Wc, problem
 
@@ -70,3 +71,72 @@ async def test_insights_take_60_queries_a_minute(api: Api) -> None:
     assert int(refused.headers["Retry-After"]) > 0
     # Other routes of the key are not held back by it.
     assert (await wc("GET", "/passes")).status == 200
+
+
+async def test_webhooks_answer_200_with_5_character_ids(api: Api) -> None:
+    wc = Wc(api)
+    ids = []
+    for n in range(3):
+        made = await wc("POST", "/webhooks", {"endpoint": f"https://hooks.example.com/{n}",
+                                              "events": ["pass.*"], "enabled": True})
+        assert made.status == 200, made.body
+        assert len(made.body["id"]) == 5 and len(made.body["signatureSecret"]) == 64
+        ids.append(made.body["id"])
+    listed = await wc("GET", "/webhooks")
+    assert sorted(w["id"] for w in listed.body) == sorted(ids)
+    first = ids[0]
+    got = await wc("GET", f"/webhooks/{first}")
+    assert got.status == 200 and got.body["endpoint"] == "https://hooks.example.com/0"
+    patched = await wc("PATCH", f"/webhooks/{first}", {"enabled": False})
+    assert patched.status == 200 and patched.body == {**got.body, "enabled": False,
+                                                      "lastUpdateDate": patched.body[
+                                                          "lastUpdateDate"]}
+    # passgate's own id still names it.
+    own = (await api.gql("{ webhooks(first: 10) { nodes { id url } } }"))["webhooks"]["nodes"]
+    whk = raw_id(next(n["id"] for n in own if n["url"].endswith("/0")))
+    assert whk is not None and whk.startswith("whk_")
+    assert (await wc("GET", f"/webhooks/{whk}")).body["id"] == first
+    assert (await wc("DELETE", f"/webhooks/{first}")).status == 204
+    problem(await wc("GET", f"/webhooks/{first}"), 404)
+    problem(await wc("GET", "/webhooks/zzzzz"), 404)
+    assert len((await wc("GET", "/webhooks")).body) == 2
+
+
+async def test_post_scans_answers_the_pass_id(api: Api) -> None:
+    wc = Wc(api)
+    made = await wc("POST", "/passes", {"id": "wc-0001", "secret": "LOYAL-42",
+                                        "identifiers": {"memberId": "M1"}})
+    assert made.status == 201, made.body
+    fresh = (await wc("POST", "/passes", {})).body["passId"]
+    fresh_secret = (await wc("GET", f"/passes/{fresh}")).body["secret"]
+    for body, expected in (({"data": "LOYAL-42", "type": "qrcode"}, "wc-0001"),
+                           ({"data": "loyal-42", "type": "manual"}, "wc-0001"),
+                           ({"data": f"https://passes.test/p/{fresh_secret}?token=x",
+                             "type": "qrcode"}, fresh)):
+        scanned = await wc("POST", "/scans", body)
+        assert scanned.status == 200, scanned.body
+        assert scanned.body == {"passId": expected}
+    # Each scan is an event in insights.
+    events = await wc("POST", "/insights/query", {"query": "Events | summarize count()"})
+    assert events.body["rows"] == [[3]]
+    problem(await wc("POST", "/scans", {"data": "NO-SUCH-CODE", "type": "qrcode"}), 404)
+    assert "data" in problem(await wc("POST", "/scans", {"data": "ab"}), 400)["errors"]
+    assert "type" in problem(await wc("POST", "/scans", {"data": "LOYAL-42",
+                                                         "type": "morse"}), 400)["errors"]
+    assert "data" in problem(await wc("POST", "/scans", {"type": "nfc"}), 400)["errors"]
+
+
+async def test_page_size_beyond_100(api: Api) -> None:
+    await api.gql("mutation($i: CreatePassesInput!) { createPasses(input: $i) { count } }",
+                  {"i": {"passes": [{"name": f"P{n}"} for n in range(250)]}})
+    wc = Wc(api)
+    page = await wc("GET", "/passes", params={"pageSize": 220})
+    assert page.status == 200 and len(page.body) == 220
+    assert page.headers["x-pagination-total"] == "250"
+    rest = await wc("GET", "/passes", params={"pageSize": 220, "pageIndex": 1})
+    assert len(rest.body) == 30
+    ids = [p["id"] for p in page.body + rest.body]
+    assert len(set(ids)) == 250
+    small = await wc("GET", "/passes", params={"pageSize": 100, "pageIndex": 2})
+    assert [p["id"] for p in small.body] == ids[200:]
+    problem(await wc("GET", "/passes", params={"pageSize": 1001}), 400)

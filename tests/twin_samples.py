@@ -105,6 +105,7 @@ WALLETCREW: dict[str, Sample] = {
     f"GET {W}/webhooks/{{id}}": sample(_t(id="webhook")),
     f"PATCH {W}/webhooks/{{id}}": sample(_t(id="webhook"), {"enabled": False}),
     f"DELETE {W}/webhooks/{{id}}": sample(_t(id="webhook")),
+    f"POST {W}/scans": sample(_t(), lambda o: {"data": o["code"], "type": "qrcode"}),
 }
 
 

@@ -81,9 +81,18 @@ def customer(c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+SHORT_WEBHOOK_ID = 5
+
+
+def short_webhook_id(own: str) -> str:
+    """The Wallet Crew's webhook ids are 5 random characters: the last 5 of passgate's
+    (``whk_``, 10 characters of time, 16 random ones), which routes take back."""
+    return own[-SHORT_WEBHOOK_ID:]
+
+
 def webhook(w: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": raw_id(w["id"]),
+        "id": short_webhook_id(raw_id(w["id"]) or ""),
         "endpoint": w["url"],
         "events": w["events"],
         "enabled": w["enabled"],

@@ -23,6 +23,9 @@ from . import present as P
 
 B = "/api/{tenantId}"
 MAX_PAGE_SIZE = 100  # the graph's page limit
+# The Wallet Crew shows no maximum pageSize; a list reads the graph 100 rows at a time up to
+# this many, so one request stays bounded in time and memory.
+MAX_LIST_SIZE = 1000
 INSIGHTS_PER_MINUTE = 60  # The Wallet Crew's own limit on insights queries
 Precheck = Callable[[Call], Awaitable[Answer | None]]
 
@@ -111,8 +114,9 @@ FILTER_FIELDS = "identifiers.<key>, metadata.<key>, passType, installationStatus
 
 LIST_PASSES = spec(
     F("pageIndex", "int", minimum=0, description="0-based page (default 0)"),
-    F("pageSize", "int", minimum=1, maximum=MAX_PAGE_SIZE,
-      description=f"rows per page, 1 to {MAX_PAGE_SIZE} (default 20)"),
+    F("pageSize", "int", minimum=1, maximum=MAX_LIST_SIZE,
+      description=f"rows per page, 1 to {MAX_LIST_SIZE:,} (default 20; the vendor shows no "
+                  "maximum, passgate bounds one request)"),
     strict=False,
 )
 
@@ -184,7 +188,28 @@ async def _prepare_list(call: Call) -> Answer | None:
     if "installed" in call.found:
         flt_out["installed"] = call.found["installed"]
     call.found["filter"] = flt_out or None
+    if call.query.get("pageSize", 20) > MAX_PAGE_SIZE:
+        return await _long_page(call)
     return None
+
+
+async def _long_page(call: Call) -> Answer:
+    """A page longer than the graph's: read 100 rows at a time from the page's offset."""
+    index, size = call.query.get("pageIndex", 0), call.query["pageSize"]
+    rows: list[dict[str, Any]] = []
+    total = 0
+    while len(rows) < size:
+        offset = index * size + len(rows)
+        variables: dict[str, Any] = {"filter": call.found.get("filter"),
+                                     "first": min(MAX_PAGE_SIZE, size - len(rows))}
+        if offset:
+            variables["after"] = offset_cursor(offset)
+        conn = (await _run(call, "WalletcrewListPasses", variables))["passes"]
+        total = conn["totalCount"]
+        rows += [P.pass_(p) for p in conn["nodes"]]
+        if len(conn["nodes"]) < variables["first"]:
+            break
+    return Answer(rows, headers={"x-pagination-total": str(total)})
 
 
 # installationStatus values: installed in a wallet (a device registered), or not.
@@ -386,6 +411,36 @@ def _redirect(data: dict[str, Any], call: Call) -> Answer:
     return Answer(None, 302, headers={"Location": location})
 
 
+# --- scans ----------------------------------------------------------------------------
+
+SCAN_TYPES = ("manual", "text", "qrcode", "pdf417", "aztec", "code128", "code39", "codabar",
+              "ean8", "ean13", "itf14", "upca", "datamatrix", "nfc")
+SCAN = spec(
+    F("data", required=True, nullable=False, max_length=2048,
+      description="what was scanned: the pass's secret (its code), or a link holding it "
+                  "(…/p/{code}); 3 to 2,048 characters"),
+    F("type", "enum", values={t: t for t in SCAN_TYPES},
+      description="how it was read (accepted, not used: every type reads the same data)"),
+)
+_LINK_CODE = re.compile(r"/p/([A-Za-z0-9._~-]{1,64})(?:[/?#]|$)")
+
+
+def _scan(call: Call) -> dict[str, Any]:
+    data = call.body["data"].strip()
+    if len(data) < 3:
+        raise RestError.bad("data must be 3 to 2,048 characters", "data")
+    found = _LINK_CODE.search(data) if "://" in data else None
+    return {"input": {"code": found[1] if found else data}}
+
+
+def _scanned(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    result = data["validatePass"]
+    if result["pass"] is None:
+        raise RestError.not_found("no pass has this data as its secret")
+    scanned = result["pass"]
+    return {"passId": scanned["externalId"] or raw_id(scanned["id"])}
+
+
 # --- customers ------------------------------------------------------------------------
 
 CUSTOMER = spec(F("identifiers", "object"), F("metadata", "object"))
@@ -425,10 +480,36 @@ PATCH_WEBHOOK = spec(*WEBHOOK_FIELDS)
 
 
 def _webhook_id(call: Call) -> str:
+    """The webhook's id as the precheck found it (``_find_webhook``)."""
+    return str(call.found["webhookId"])
+
+
+async def _find_webhook(call: Call) -> Answer | None:
+    """``{id}`` is the 5-character id answers show (``P.short_webhook_id``) or passgate's
+    ``whk_…``; the 5 characters are looked up among the tenant's webhooks (a plan keeps a
+    few)."""
     value = call.params["id"]
-    if not value.startswith("whk_"):
+    if value.startswith("whk_"):
+        call.found["webhookId"] = value
+        return None
+    matches: list[str] = []
+    if len(value) == P.SHORT_WEBHOOK_ID:
+        after: str | None = None
+        while True:
+            conn = (await _run(call, "WalletcrewListWebhooks",
+                               {"first": MAX_PAGE_SIZE, "after": after}))["webhooks"]
+            matches += [own for w in conn["nodes"]
+                        if P.short_webhook_id(own := raw_id(w["id"]) or "") == value]
+            if not conn["pageInfo"]["hasNextPage"]:
+                break
+            after = conn["pageInfo"]["endCursor"]
+    if not matches:
         raise RestError.not_found(f"no webhook {value!r}")
-    return value
+    if len(matches) > 1:
+        raise RestError(409, "CONFLICT", f"several webhooks answer to {value!r}: use their "
+                        f"full ids ({', '.join(matches)})")
+    call.found["webhookId"] = matches[0]
+    return None
 
 
 async def _all_webhooks(call: Call) -> Answer | None:
@@ -552,18 +633,24 @@ ROUTES: list[Route] = [
           tag="Webhooks"),
     Route("POST", f"{B}/webhooks", "WalletcrewCreateWebhook", "webhooks:write", "write",
           "Register a webhook (the answer holds signatureSecret, only there)",
-          _create_webhook, _created_webhook, status=201, body=CREATE_WEBHOOK,
+          _create_webhook, _created_webhook, status=200, body=CREATE_WEBHOOK,
           response=ref("WalletcrewWebhook"), tag="Webhooks"),
     Route("GET", f"{B}/webhooks/{{id}}", "WalletcrewGetWebhook", "webhooks:read", "read",
           "Get a webhook", lambda c: {"id": _webhook_id(c)}, _webhook,
-          response=ref("WalletcrewWebhook"), tag="Webhooks"),
+          precheck=_find_webhook, response=ref("WalletcrewWebhook"), tag="Webhooks"),
     Route("PATCH", f"{B}/webhooks/{{id}}", "WalletcrewUpdateWebhook", "webhooks:write",
           "write", "Change a webhook", _patch_webhook,
           lambda d, c: P.webhook(d["updateWebhook"]["webhook"]), body=PATCH_WEBHOOK,
-          response=ref("WalletcrewWebhook"), tag="Webhooks"),
+          precheck=_find_webhook, response=ref("WalletcrewWebhook"), tag="Webhooks"),
     Route("DELETE", f"{B}/webhooks/{{id}}", "WalletcrewDeleteWebhook", "webhooks:write",
           "write", "Delete a webhook", lambda c: {"id": _webhook_id(c)}, _no_body,
-          status=204, tag="Webhooks"),
+          precheck=_find_webhook, status=204, tag="Webhooks"),
+    Route("POST", f"{B}/scans", "WalletcrewScan", "scans:write", "validate",
+          "Scan a pass: answers the pass's id", _scan, _scanned, body=SCAN,
+          response={"type": "object", "properties": {"passId": {"type": "string"}}},
+          tag="Scans", description="A scan is a validation attempt: it is recorded (insights "
+          "Events) and uses the pass once when it is valid, as POST /api/v1/validate does; "
+          "the answer is the pass's id whatever the outcome. No pass with that secret: 404."),
     Route("POST", f"{B}/insights/query", None, "scans:read", "read",
           "Query events (a KQL subset over the tenant's scans)", _nothing, _no_body,
           body=INSIGHTS, precheck=_insights, response=ref("WalletcrewInsightsResult"),
