@@ -5,7 +5,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,8 +50,11 @@ class Settings(BaseSettings):
     webhook_disable_after_hours: float = 120.0
     webhook_per_endpoint: int = 4
     webhook_poll_seconds: float = 0.2
-    # How often the worker sweeps: pass.expired for passes whose validity ended.
+    # How often the worker sweeps: pass.expired for passes whose validity ended, and pruning.
     sweep_seconds: float = 30.0
+    # Days events and finished (delivered, failed) deliveries are kept; 0 keeps them forever.
+    # Pending deliveries and their events are never pruned.
+    event_retention_days: float = Field(default=30.0, ge=0)
     # GET /metrics (Prometheus): off, open, or behind a bearer token (gateway/metrics.py).
     metrics: bool = True
     metrics_token: SecretStr | None = None

@@ -7,7 +7,8 @@ in-flight budget; each delivery is one task, so a slow or dead receiver holds on
 tasks. Per webhook at most ``per_webhook`` requests are in flight in a process: a webhook at
 its limit is left out of the next claims, so other endpoints and tenants keep moving.
 Every ``sweep_seconds`` it also sweeps: passes whose validity ended get their pass.expired
-event (``resolvers/expiry.py``; once, however many workers sweep).
+event (``resolvers/expiry.py``; once, however many workers sweep), and events and finished
+deliveries older than ``retention`` are pruned (``resolvers/retention.py``).
 """
 
 import asyncio
@@ -16,11 +17,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 
-from resolvers import deliveries, expiry, secretbox
+from resolvers import deliveries, expiry, retention, secretbox
 from resolvers.db import Database
 from resolvers.live import LiveHub
 from resolvers.webhooks import SECRET_PURPOSE
@@ -46,6 +48,7 @@ class DeliveryWorker:
         max_in_flight: int = 64,
         poll_seconds: float = 0.2,
         sweep_seconds: float = 30.0,
+        retention: timedelta | None = None,
         publish: Publish | None = None,
         metrics: Any = None,
     ) -> None:
@@ -58,6 +61,7 @@ class DeliveryWorker:
         self.max_in_flight = max_in_flight
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
+        self.retention = retention  # None: keep events and deliveries forever
         self._next_sweep = 0.0  # monotonic time; the first turn sweeps
         self.publish = publish
         self.metrics = metrics  # gateway.metrics.Metrics
@@ -110,12 +114,18 @@ class DeliveryWorker:
         return bool(swept) or bool(dispatched) or bool(claimed)
 
     async def sweep(self, batch: int = 500) -> int:
-        """Announce passes whose validity ended; the count of events written. A full batch
-        leaves the next sweep due at once."""
-        announced = await expiry.announce_expired(self.db, self.policy.clock(), batch)
-        if announced < batch:
+        """Announce passes whose validity ended, and prune what retention lets go; the count
+        of rows written or deleted. A full batch leaves the next sweep due at once."""
+        now = self.policy.clock()
+        announced = await expiry.announce_expired(self.db, now, batch)
+        full = announced >= batch
+        pruned = 0
+        if self.retention is not None:
+            result = await retention.prune(self.db, now - self.retention, batch)
+            pruned, full = result.deliveries + result.events, full or result.full(batch)
+        if not full:
             self._next_sweep = time.monotonic() + self.sweep_seconds
-        return announced
+        return announced + pruned
 
     def _secret(self, hook: Any) -> str | None:
         if hook.id not in self._secrets:
@@ -175,8 +185,6 @@ class _Failed:
 
 def make_worker(settings: Any, db: Database, outbound: Any,
                 publish: Publish | None = None, metrics: Any = None) -> DeliveryWorker:
-    from datetime import timedelta
-
     policy = deliveries.Policy(
         scale=settings.webhook_retry_scale,
         lease_seconds=settings.webhook_lease_seconds,
@@ -186,7 +194,10 @@ def make_worker(settings: Any, db: Database, outbound: Any,
                           timeout=settings.webhook_timeout,
                           per_webhook=settings.webhook_per_endpoint,
                           poll_seconds=settings.webhook_poll_seconds,
-                          sweep_seconds=settings.sweep_seconds, publish=publish,
+                          sweep_seconds=settings.sweep_seconds,
+                          retention=(timedelta(days=settings.event_retention_days)
+                                     if settings.event_retention_days > 0 else None),
+                          publish=publish,
                           metrics=metrics)
 
 

@@ -389,6 +389,8 @@ class Event(SQLModel, table=True):
         Index("ix_events_tenant_seq", "tenant_id", "seq"),
         Index("ix_events_undispatched", "seq", postgresql_where=text("dispatched_at IS NULL"),
               sqlite_where=text("dispatched_at IS NULL")),
+        # Retention (resolvers/retention.py) finds the events past their keeping time.
+        Index("ix_events_occurred_at", "occurred_at"),
     )
 
     seq: int | None = Field(default=None, sa_column=Column(Sequence, primary_key=True,
@@ -416,6 +418,11 @@ class WebhookDelivery(SQLModel, table=True):
         Index("ix_webhook_deliveries_pending_order", "webhook_id", "ordering_key", "event_seq",
               postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
         Index("ix_webhook_deliveries_tenant", "tenant_id", "webhook_id", "id"),
+        # Retention: finished deliveries by age, and whether any delivery still refers to an
+        # event (also what deleting an event checks its foreign key with).
+        Index("ix_webhook_deliveries_done", "created_at",
+              postgresql_where=text("state <> 'pending'"), sqlite_where=text("state <> 'pending'")),
+        Index("ix_webhook_deliveries_event", "event_seq"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
