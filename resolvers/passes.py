@@ -548,6 +548,27 @@ def _metadata_clause(db: Database, wanted: dict[str, Any], column: Any = None
     return and_(true(), *clauses)
 
 
+def _metadata_text_clause(db: Database, path: list[str], text: str, field: str
+                          ) -> ColumnElement[bool]:
+    """The text value at ``path`` in ``meta`` holds ``text``, in any case (a scan of the
+    tenant's passes: no index serves a substring of a JSON value)."""
+    if not path or any(not isinstance(k, str) or not k or len(k) > 200 for k in path) or \
+            len(path) > 20:
+        raise BadInput(f"{field}.path must be 1 to 20 non-empty keys", field=f"{field}.path")
+    wanted = checks.text(text, f"{field}.contains", 200, required=True)
+    like = "%" + wanted.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+        "_", "\\_") + "%"
+    if db.is_sqlite:
+        where = "$" + "".join(f'."{k.replace(chr(34), "")}"' for k in path)
+        value = func.json_extract(passes.c.meta, where)
+        return and_(func.json_type(passes.c.meta, where) == "text",
+                    func.lower(value).like(like, escape="\\"))
+    value = func.jsonb_extract_path_text(type_coerce(passes.c.meta, JSONB), *path)
+    return and_(func.jsonb_typeof(func.jsonb_extract_path(
+        type_coerce(passes.c.meta, JSONB), *path)) == "string",
+        func.lower(value).like(like, escape="\\"))
+
+
 async def list_passes(
     db: Database,
     tenant_id: str,
@@ -562,6 +583,7 @@ async def list_passes(
     attributes: dict[str, Any] | None = None,
     template_kinds: list[str] | None = None,
     installed: bool | None = None,
+    metadata_text: list[tuple[list[str], str]] | None = None,
 ) -> Page:
     """Deleted passes are listed only when asked for with ``status: DELETED`` (or, with
     every other pass, ``include_deleted``). ``installed``: with (or without) a wallet
@@ -583,6 +605,8 @@ async def list_passes(
     if installed is not None:
         registered = exists().where(wallet_registrations.c.pass_id == passes.c.id)
         stmt = stmt.where(registered if installed else ~registered)
+    for i, (path, text) in enumerate(metadata_text or ()):
+        stmt = stmt.where(_metadata_text_clause(db, path, text, f"filter.metadataText[{i}]"))
     q = checks.text(search, "search", 200) if search else None
     if q:
         found = search_index.substring_clause(db.is_sqlite, q)
@@ -595,7 +619,8 @@ async def list_passes(
     states = (STATES if include_deleted and status is None
               else search_index.counted_states(status))
     if states and not (template_id or customer_id or metadata or q or attributes
-                       or template_kinds is not None or installed is not None):
+                       or template_kinds is not None or installed is not None
+                       or metadata_text):
         page.count_stmt = search_index.count_stmt(tenant_id, states)
     return page
 

@@ -140,3 +140,60 @@ async def test_page_size_beyond_100(api: Api) -> None:
     small = await wc("GET", "/passes", params={"pageSize": 100, "pageIndex": 2})
     assert [p["id"] for p in small.body] == ids[200:]
     problem(await wc("GET", "/passes", params={"pageSize": 1001}), 400)
+
+
+async def test_filter_operator_contains(api: Api) -> None:
+    """``contains`` as the vendor's examples use it: text inside an identifier or a metadata
+    value, any case; `%` and `_` are plain characters; it combines with equals."""
+    wc = Wc(api)
+    made = {}
+    for email, tier, ref in (("ada@example.com", "gold", "A_1"),
+                             ("bob@shop.example", "GOLDEN", "B%2"),
+                             ("cy@example.com", "silver", "C-3")):
+        answer = await wc("POST", "/passes", {"identifiers": {"email": email, "ref": ref},
+                                              "metadata": {"tier": tier, "n": 5,
+                                                           "deep": {"note": f"for {email}"}}})
+        made[email] = answer.body["passId"]
+
+    def flt(*items: tuple[str, str, str]) -> dict[str, str]:
+        out = {}
+        for i, (field, operator, value) in enumerate(items):
+            out |= {f"filter[{i}].field": field, f"filter[{i}].operator": operator,
+                    f"filter[{i}].value": value}
+        return out
+
+    async def found(*items: tuple[str, str, str]) -> set[str]:
+        answer = await wc("GET", "/passes", params=flt(*items))
+        assert answer.status == 200, answer.body
+        assert answer.headers["x-pagination-total"] == str(len(answer.body))
+        return {p["id"] for p in answer.body}
+
+    assert await found(("identifiers.email", "contains", "EXAMPLE.COM")) == {
+        made["ada@example.com"], made["cy@example.com"]}
+    assert await found(("metadata.tier", "contains", "gold")) == {
+        made["ada@example.com"], made["bob@shop.example"]}
+    assert await found(("metadata.deep.note", "contains", "shop")) == {made["bob@shop.example"]}
+    assert await found(("identifiers.ref", "contains", "_")) == {made["ada@example.com"]}
+    assert await found(("identifiers.ref", "contains", "%")) == {made["bob@shop.example"]}
+    assert await found(("metadata.tier", "contains", "gold"),
+                       ("identifiers.email", "equals", "bob@shop.example")) == {
+        made["bob@shop.example"]}
+    assert await found(("metadata.n", "contains", "5")) == set()  # numbers are not text
+    assert await found(("metadata.missing", "contains", "x")) == set()
+    problem(await wc("GET", "/passes", params=flt(("metadata.tier", "startsWith", "g"))), 400)
+    problem(await wc("GET", "/passes", params=flt(("metadata.tier", "contains", ""))), 400)
+
+
+async def test_metadata_text_filter_in_the_graph(api: Api) -> None:
+    await api.gql('mutation { createPass(input: {metadata: {a: {b: "Hello World"}}}) '
+                  '{ pass { id } } }')
+    query = ("query($f: PassFilter) { passes(filter: $f, first: 5) { totalCount "
+             "nodes { metadata } } }")
+    hit = await api.gql(query, {"f": {"metadataText": [{"path": ["a", "b"],
+                                                         "contains": "o w"}]}})
+    assert hit["passes"]["totalCount"] == 1
+    for bad, field in (({"path": [], "contains": "x"}, "filter.metadataText[0].path"),
+                       ({"path": ["a"], "contains": ""}, "filter.metadataText[0].contains")):
+        error = await api.error(query, {"f": {"metadataText": [bad]}})
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert error["extensions"]["field"] == field, error

@@ -151,19 +151,29 @@ async def _prepare_list(call: Call) -> Answer | None:
                                 "sortBy[i].field/direction)", name)
     _check_sort(call)
     metadata: dict[str, Any] = {}
+    texts: list[dict[str, Any]] = []
     template_id: str | None = None
     for i, flt in sorted(_indexed(call, _FILTER).items()):
         field, value = flt.get("field"), flt.get("value")
-        operator = flt.get("operator", "equals")
+        operator = flt.get("operator", "equals").lower()
         if not field or value is None:
             raise RestError.bad(f"filter[{i}] needs a field and a value", f"filter[{i}]")
-        if operator.lower() != "equals":
-            if operator.lower() == "contains":
-                raise not_offered(f"filter operator {operator} (filters match with equals)")
-            raise RestError.bad(f"filter[{i}].operator must be equals",
+        if operator not in ("equals", "contains"):
+            raise RestError.bad(f"filter[{i}].operator must be equals or contains",
                                 f"filter[{i}].operator")
         path = field.split(".")
-        if field == "passType":
+        if operator == "contains":
+            # Text inside an identifier or a metadata value, in any case.
+            if path[0] not in ("identifiers", "metadata") or len(path) < 2 or not all(path):
+                raise RestError.bad(f"filter[{i}].operator contains works on "
+                                    "identifiers.<key> and metadata.<key>",
+                                    f"filter[{i}].operator")
+            if not value:
+                raise RestError.bad(f"filter[{i}].value must not be empty for contains",
+                                    f"filter[{i}].value")
+            texts.append({"path": path[1:] if path[0] == "metadata" else path,
+                          "contains": value})
+        elif field == "passType":
             found = await _template_id(call, value)
             if found is None or template_id not in (None, found):
                 return _empty_page()
@@ -184,7 +194,8 @@ async def _prepare_list(call: Call) -> Answer | None:
             raise RestError.bad(f"filter[{i}].field {field!r} is not filterable; fields: "
                                 f"{FILTER_FIELDS}", f"filter[{i}].field")
     flt_out: dict[str, Any] = {k: v for k, v in (("metadata", metadata),
-                                                  ("templateId", template_id)) if v}
+                                                  ("templateId", template_id),
+                                                  ("metadataText", texts)) if v}
     if "installed" in call.found:
         flt_out["installed"] = call.found["installed"]
     call.found["filter"] = flt_out or None

@@ -111,6 +111,13 @@ class ValidatePassInput:
     )
 
 
+@strawberry.input(description="A text value inside a pass's metadata that holds some text.")
+class MetadataTextFilter:
+    path: list[str] = strawberry.field(
+        description='Keys from the top of metadata, e.g. ["identifiers", "memberId"].')
+    contains: str = strawberry.field(description="Text the value holds (any case).")
+
+
 @strawberry.input
 class PassFilter:
     status: PassStatus | None = None
@@ -131,6 +138,9 @@ class PassFilter:
     template_kinds: list[TemplateKind] | None = strawberry.field(
         default=None, description="Only passes on templates of these kinds."
     )
+    metadata_text: list[MetadataTextFilter] | None = strawberry.field(
+        default=None, description="Passes whose metadata holds, at each path, a text value "
+                                  "containing the given text (all must match).")
     installed: bool | None = strawberry.field(
         default=None, description="true: passes installed in a wallet (a device registered "
                                   "for updates); false: passes that are not."

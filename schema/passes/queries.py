@@ -57,4 +57,6 @@ class PassQueries:
             template_kinds=[k.value for k in f.template_kinds]
             if f.template_kinds is not None else None,
             installed=f.installed,
+            metadata_text=[(m.path, m.contains) for m in f.metadata_text]
+            if f.metadata_text else None,
         )
