@@ -70,8 +70,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         code = "NOT_FOUND" if status == 404 else "METHOD_NOT_ALLOWED"
         response = error_response(request, status, code,
                                   f"no route {request.method} {request.path}")
-        if "Allow" in exc.headers:  # RFC 9110: a 405 names the methods the path has
-            response.headers["Allow"] = exc.headers["Allow"]
+        if status == 405:  # RFC 9110: a 405 names the methods the path has
+            response.headers["Allow"] = await _allowed(request)
     except web.HTTPException as exc:
         exc.headers["X-Request-Id"] = request_id
         raise
@@ -81,6 +81,23 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
                                   f"Internal server error (request {request_id})")
     response.headers["X-Request-Id"] = request_id
     return response
+
+
+async def _allowed(request: web.Request) -> str:
+    """The methods of the route the path names. Where a literal path and a template both
+    match (``/passes/export`` and ``/passes/{id}``), the literal one is that route, so only
+    the methods of the most literal matching paths count (aiohttp's Allow lists them all)."""
+    best: tuple[int, set[str]] = (1 << 30, set())
+    for resource in request.app.router.resources():
+        match, methods = await resource.resolve(request)
+        if not methods and match is None:
+            continue
+        params = (resource.canonical or "").count("{")
+        if params < best[0]:
+            best = (params, set())
+        if params == best[0]:
+            best[1].update(methods)
+    return ",".join(sorted(best[1]))
 
 
 def _raw_key(request: web.Request) -> str | None:

@@ -16,6 +16,7 @@ HTTP_STATUS = {
 
 class DomainError(Exception):
     code = "BAD_USER_INPUT"
+    reason: str | None = None  # a finer cause within ``code``, for doors that care
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -25,6 +26,14 @@ class DomainError(Exception):
 
 class BadInput(DomainError):
     code = "BAD_USER_INPUT"
+
+
+class NotAnId(BadInput):
+    """A value given as an id that no object can have (not one of our ids at all). GraphQL
+    answers BAD_USER_INPUT with ``reason: NOT_AN_ID``; REST answers 404, as for an unknown id:
+    to a REST client both name no object."""
+
+    reason = "NOT_AN_ID"
 
 
 class Unauthenticated(DomainError):

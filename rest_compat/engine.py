@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from aiohttp import web
@@ -236,11 +237,14 @@ class Endpoint:
                 extensions = result.errors[0].extensions or {}
                 code = extensions.get("code", "INTERNAL_SERVER_ERROR")
                 message = result.errors[0].message
-                if status_for(code) == 500:
+                status = status_for(code)
+                if status == 500:
                     message = (f"Internal server error "
                                f"(request {extensions.get('requestId', '')})")
-                raise RestError(status_for(code), code, message,
-                                _wire(route, extensions.get("field")))
+                if extensions.get("reason") == "NOT_AN_ID":
+                    # An id no object can have names no object: a 404, as an unknown id.
+                    status, code = 404, "NOT_FOUND"
+                raise RestError(status, code, message, _wire(route, extensions.get("field")))
             return result.data or {}
 
         return run
@@ -294,7 +298,9 @@ GO_ZERO_DATES = ("", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z")
 def _ignoring(response: web.Response, ignored: list[str] | None) -> web.Response:
     """Name the body fields a lenient dialect left out, so nothing is dropped silently."""
     if ignored:
-        response.headers[IGNORED_HEADER] = ", ".join(sorted(ignored))
+        # Percent-encoded: a field name may hold anything JSON allows, a header value may not
+        # (a control character there made aiohttp drop the connection instead of answering).
+        response.headers[IGNORED_HEADER] = ", ".join(quote(n, safe="") for n in sorted(ignored))
     return response
 
 

@@ -46,18 +46,22 @@ async def export_lines(run: Run, fmt: str, flt: dict[str, Any] | None
     # module-level import of it would be circular when this module is imported first (CLI).
     from .native import present as P
 
-    if fmt == "csv":
-        yield _csv_line(list(COLUMNS))
+    # The CSV header goes out with the first page, never before it: a filter the graph refuses
+    # is then a clean 400 rather than an answer cut off after its header (a broken chunked body).
+    header = _csv_line(list(COLUMNS)) if fmt == "csv" else b""
     after: str | None = None
     while True:
         conn = (await run(OPERATION, {"filter": flt or None, "first": PAGE_SIZE,
                                       "after": after}))["passes"]
         objects = [P.pass_(node) for node in conn["nodes"]]
-        if objects:
-            if fmt == "csv":
-                yield b"".join(_csv_line([_cell(o.get(c)) for c in COLUMNS]) for o in objects)
-            else:
-                yield b"".join(orjson.dumps(o) + b"\n" for o in objects)
+        if fmt == "csv":
+            chunk = header + b"".join(_csv_line([_cell(o.get(c)) for c in COLUMNS])
+                                      for o in objects)
+        else:
+            chunk = b"".join(orjson.dumps(o) + b"\n" for o in objects)
+        header = b""
+        if chunk:
+            yield chunk
         if not conn["pageInfo"]["hasNextPage"]:
             return
         after = conn["pageInfo"]["endCursor"]

@@ -14,6 +14,19 @@ from schema.client_text import BadText, json_document
 
 from .errors import RestError
 
+# What a text field the graph strips and requires holds: something besides white space.
+NOT_BLANK = r"\S"
+# A pass code a client chooses: the characters a barcode and a URL path carry as they are
+# (resolvers.ids.check_code), white space around it ignored.
+CODE_PATTERN = r"^\s*[A-Za-z0-9._~-]+\s*$"
+# An absolute http(s) URL with a host (what a redirect or a webhook needs).
+URL_PATTERN = r"^\s*[hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?\s*$"
+# A template colour: ``#RRGGBB`` (resolvers.checks.color), white space around it ignored;
+# blank means none.
+COLOUR = r"^\s*(#[0-9a-fA-F]{6})?\s*$"
+# A barcode image's colour: ``RRGGBB``, with or without ``#``.
+HEX_COLOUR = r"^#?[0-9a-fA-F]{6}$"
+
 KINDS = ("str", "int", "float", "bool", "datetime", "json", "object", "array", "enum")
 _OPENAPI_TYPES = {
     "str": {"type": "string"},
@@ -45,6 +58,11 @@ class F:
     items: dict[str, Any] | None = None
     convert: Callable[[Any], Any] | None = None
     nullable: bool = True
+    # Documented only: rules the graph enforces itself (a name not blank, a code's alphabet),
+    # so schemathesis and clients see them. ``min_items``/``max_items`` bound an array.
+    pattern: str | None = None
+    min_items: int | None = None
+    max_items: int | None = None
 
     @property
     def target(self) -> str:
@@ -58,6 +76,12 @@ class F:
             out["items"] = self.items
         if self.max_length is not None:
             out["maxLength"] = self.max_length
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
+        if self.min_items is not None:
+            out["minItems"] = self.min_items
+        if self.max_items is not None:
+            out["maxItems"] = self.max_items
         if self.minimum is not None:
             out["minimum"] = self.minimum
         if self.maximum is not None:
@@ -163,6 +187,8 @@ class Spec:
     fields: tuple[F, ...] = ()
     strict: bool = True
     description: str = ""
+    # An update: at least one field must be sent ("nothing to change" otherwise).
+    at_least_one: bool = False
     _by_wire: dict[str, F] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -206,6 +232,17 @@ class Spec:
             schema["required"] = required
         if self.strict:
             schema["additionalProperties"] = False
+        if self.at_least_one:
+            schema["minProperties"] = 1
+        rules: list[dict[str, Any]] = []
+        # Two spellings of one graph field (expires_at, valid_until): one of them, not both.
+        spellings: dict[str, list[str]] = {}
+        for f in self.fields:
+            spellings.setdefault(f.target, []).append(f.wire)
+        rules += [{"not": {"required": [a, b]}} for names in spellings.values()
+                  for i, a in enumerate(names) for b in names[i + 1:]]
+        if rules:
+            schema["allOf"] = rules
         if self.description:
             schema["description"] = self.description
         return schema
@@ -217,8 +254,9 @@ class Spec:
                 for f in self.fields]
 
 
-def spec(*fields: F, strict: bool = True, description: str = "") -> Spec:
-    return Spec(tuple(fields), strict, description)
+def spec(*fields: F, strict: bool = True, description: str = "",
+         at_least_one: bool = False) -> Spec:
+    return Spec(tuple(fields), strict, description, at_least_one)
 
 
 def pick(values: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:

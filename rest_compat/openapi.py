@@ -32,9 +32,13 @@ _PARAM = re.compile(r"{(\w+)}")
 
 def _error_responses(dialect: Dialect) -> dict[str, Any]:
     schema = {"$ref": f"#/components/schemas/{dialect.name}Error"}
-    return {str(s): {"description": _REASONS.get(s, "Error"),
-                     "content": {dialect.error_content_type: {"schema": schema}}}
-            for s in sorted({*ERROR_STATUSES, *dialect.extra_error_statuses})}
+    out = {str(s): {"description": _REASONS.get(s, "Error"),
+                    "content": {dialect.error_content_type: {"schema": schema}}}
+           for s in sorted({*ERROR_STATUSES, *dialect.extra_error_statuses})}
+    # A request HTTP itself cannot read (a request line or header over 8 KiB) is refused by
+    # the HTTP layer before any route runs, in plain text.
+    out["400"]["content"]["text/plain"] = {"schema": {"type": "string"}}
+    return out
 
 
 _REASONS = {400: "Bad input (the message names the field)", 401: "Missing or invalid key",
@@ -64,9 +68,12 @@ def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
     if params:
         op["parameters"] = params
     if route.body is not None:
-        op["requestBody"] = {"required": any(f.required for f in route.body.fields),
-                             "content": {"application/json": {
-                                 "schema": route.body.openapi_object()}}}
+        body = route.body.openapi_object()
+        if route.ignore_unknown_fields:  # ignored and named in X-Passgate-Ignored-Fields
+            body.pop("additionalProperties", None)
+        op["requestBody"] = {"required": route.body.at_least_one
+                             or any(f.required for f in route.body.fields),
+                             "content": {"application/json": {"schema": body}}}
     op["responses"] = {**{str(s): _success(route, s) for s in (route.status, *route.also)},
                        **_error_responses(dialect)}
     if route.anonymous:  # no key, no plan or rate check: never a 401, 403 or 429

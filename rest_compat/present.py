@@ -4,7 +4,7 @@ from typing import Any
 
 from strawberry import relay
 
-from schema.pagination import offset_cursor
+from schema.pagination import MAX_OFFSET, offset_cursor
 
 from .errors import RestError
 
@@ -31,13 +31,18 @@ def enum_out(value: str | None) -> str | None:
     return value.lower() if value is not None else None
 
 
+# The highest page number a page-numbered list takes: at 100 rows a page its row offset stays
+# under the pagination's MAX_OFFSET (a higher page was a 400 "not a cursor" on a valid request).
+MAX_PAGE = MAX_OFFSET // 100
+
+
 def page_window(query: dict[str, Any], *, default_limit: int = 20,
                 limit_name: str = "limit", page_name: str = "page") -> dict[str, Any]:
     """``first``/``after`` for a 1-based page of ``limit`` rows."""
     page = query.get(page_name, 1)
     limit = query.get(limit_name, default_limit)
-    if page < 1:
-        raise RestError.bad(f"{page_name} must be 1 or more", page_name)
+    if not 1 <= page <= MAX_PAGE:
+        raise RestError.bad(f"{page_name} must be between 1 and {MAX_PAGE}", page_name)
     if not 1 <= limit <= 100:
         raise RestError.bad(f"{limit_name} must be between 1 and 100", limit_name)
     window: dict[str, Any] = {"first": limit}

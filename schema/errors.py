@@ -36,6 +36,8 @@ def convert_error(error: GraphQLError, context: Any) -> GraphQLError:
         extensions = {"code": original.code}
         if original.field:
             extensions["field"] = original.field
+        if original.reason:
+            extensions["reason"] = original.reason
         return _with(error, original.message, extensions)
     if original is None and (error.extensions or {}).get("code"):
         return error

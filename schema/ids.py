@@ -2,7 +2,7 @@
 
 from strawberry import relay
 
-from resolvers.errors import BadInput
+from resolvers.errors import NotAnId
 from resolvers.ids import PREFIXES
 
 TYPE_KIND = {"Pass": "pass", "Template": "template", "Customer": "customer", "Scan": "scan",
@@ -18,9 +18,9 @@ def raw_id(value: str, type_name: str, field: str) -> str:
     try:
         gid = relay.GlobalID.from_id(value)
     except Exception:
-        raise BadInput(f"{field} is not a {type_name} id", field=field) from None
+        raise NotAnId(f"{field} is not a {type_name} id", field=field) from None
     if gid.type_name != type_name or not gid.node_id.startswith(prefix):
-        raise BadInput(f"{field} is not a {type_name} id", field=field)
+        raise NotAnId(f"{field} is not a {type_name} id", field=field)
     return gid.node_id
 
 

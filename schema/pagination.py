@@ -5,9 +5,9 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.pagination import Page, PageArgs, encode_cursor, offset_cursor
+from resolvers.pagination import MAX_OFFSET, Page, PageArgs, encode_cursor, offset_cursor
 
-__all__ = ["Connection", "connection", "offset_cursor", "page_args"]
+__all__ = ["MAX_OFFSET", "Connection", "connection", "offset_cursor", "page_args"]
 
 T = TypeVar("T")
 

@@ -28,7 +28,8 @@ def error_body(status: int, code: str, message: str, field: str | None,
     return {"message": _GRAPH_NAME.sub(lambda m: WIRE_NAMES[m.group(1)], message)}
 
 
-STATE = {"type": "string", "enum": ["active", "suspended", "unlink", "deleted"]}
+# "expired": an active card past its expiration date, as the presenter answers it.
+STATE = {"type": "string", "enum": ["active", "suspended", "unlink", "deleted", "expired"]}
 CARD = obj(
     id="str", install_url="str", direct_install_url="str", state=STATE, full_name="str?",
     email="str?", phone_number="str?", employee_id="str?", card_template_id="str?",

@@ -13,9 +13,9 @@ from typing import Any
 
 from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
-from ..fields import F, pick, spec
+from ..fields import COLOUR, NOT_BLANK, URL_PATTERN, F, pick, spec
 from ..openapi_types import obj, ref
-from ..present import own_id, page_window
+from ..present import MAX_PAGE, own_id, page_window
 from . import present as P
 
 # A request field kept in a group rather than a graph field of its own: ``attributes.x`` (a
@@ -24,7 +24,7 @@ ATTR = "attributes."
 
 SIG = F("sig_payload", description='what a bodiless request signs: {"id": "<resource id>"} '
         "(AccessGrid's SDKs send it; the gateway checks it)")
-PAGE = (F("page", "int", minimum=1, description="1-based page (default 1)"),
+PAGE = (F("page", "int", minimum=1, maximum=MAX_PAGE, description="1-based page (default 1)"),
         F("per_page", "int", minimum=1, maximum=100, description="1 to 100 (default 20)"))
 BODILESS = spec(SIG, strict=False)
 
@@ -64,6 +64,7 @@ UPDATE = spec(
     F("expiration_date", "datetime", to="validUntil", description="null: never expires"),
     F("metadata", "object", description="replaces the card's metadata"),
     *(_attr(wire) for wire in UPDATE_ATTRIBUTES),
+    at_least_one=True,
 )
 LIST_CARDS = spec(
     F("template_id", to="templateId", description="only cards of this card template"),
@@ -81,7 +82,7 @@ LIST_CARDS = spec(
 KEY_CARD_KINDS = ["ACCESS_BADGE", "HOTEL_KEY"]
 
 TEMPLATE_FIELDS = (
-    F("name", max_length=200),
+    F("name", max_length=200, nullable=False, pattern=NOT_BLANK),
     F("platform", "enum", to="settings.platform", values={"apple": "apple", "google": "google"}),
     F("use_case", to="settings.use_case", max_length=100,
       description="a use case containing 'hotel' makes hotel keys, any other access badges"),
@@ -90,8 +91,8 @@ TEMPLATE_FIELDS = (
       to="allowed_device_counts.allow_on_multiple_devices"),
     F("watch_count", "int", to="allowed_device_counts.watch_count", minimum=0, maximum=100),
     F("iphone_count", "int", to="allowed_device_counts.iphone_count", minimum=0, maximum=100),
-    F("background_color", to="backgroundColor", description="#rrggbb"),
-    F("label_color", to="labelColor", description="#rrggbb"),
+    F("background_color", to="backgroundColor", pattern=COLOUR, description="#rrggbb"),
+    F("label_color", to="labelColor", pattern=COLOUR, description="#rrggbb"),
     F("label_secondary_color", to="style_settings.label_secondary_color", max_length=20),
     F("support_url", to="support_settings.support_url", max_length=2000),
     F("support_phone_number", to="support_settings.support_phone_number", max_length=40),
@@ -101,9 +102,10 @@ TEMPLATE_FIELDS = (
       max_length=2000),
     F("metadata", "object", to="settings.metadata"),
 )
-CREATE_TEMPLATE = spec(F("name", required=True, nullable=False, max_length=200),
+CREATE_TEMPLATE = spec(F("name", required=True, nullable=False, max_length=200,
+                         pattern=NOT_BLANK),
                        *TEMPLATE_FIELDS[1:])
-UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS)
+UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS, at_least_one=True)
 LOGS = spec(
     *PAGE,
     F("filters[device]", to="deviceId", max_length=200,
@@ -118,7 +120,7 @@ LOGS = spec(
 
 CREATE_WEBHOOK = spec(
     F("name", max_length=200),
-    F("url", required=True, nullable=False, max_length=2000,
+    F("url", required=True, nullable=False, max_length=2000, pattern=URL_PATTERN,
       description="https (plain http only for localhost)"),
     F("subscribed_events", "array", to="events", required=True, nullable=False,
       items={"type": "string"}, description="event names, e.g. ag.access_pass.issued"),

@@ -1,29 +1,30 @@
 """Dynamic QR codes (seed 004) in the native dialect: ``/api/v1/qr…``. The team plan or above;
 the graph refuses other plans with 403 PLAN_LIMIT."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..engine import Answer, Call, Route
 from ..errors import RestError
-from ..fields import F, parse_datetime, spec
+from ..fields import NOT_BLANK, URL_PATTERN, F, parse_datetime, spec
 from ..openapi_types import array, obj, ref
-from ..present import iso, page_window, raw_id
+from ..present import MAX_PAGE, iso, page_window, raw_id
 
 STATUS = {"active": "ACTIVE", "paused": "PAUSED"}
 FIELDS = (
-    F("name", max_length=200),
-    F("destination_url", to="destinationUrl", max_length=2000,
+    F("name", max_length=200, nullable=False, pattern=NOT_BLANK),
+    F("destination_url", to="destinationUrl", max_length=2000, nullable=False,
+      pattern=URL_PATTERN,
       description="absolute http(s) URL the code redirects to"),
     F("type", "enum", values={"url": "URL"}),
     F("status", "enum", values=STATUS),
     F("style", "object", description="colours, logo, frame: kept as given"),
 )
-CREATE = spec(*(F(f.wire, f.kind, f.to, required=f.wire in ("name", "destination_url"),
-                  values=f.values, max_length=f.max_length, description=f.description)
-                for f in FIELDS))
-UPDATE = spec(*FIELDS)
-LIST = spec(F("page", "int", minimum=1), F("limit", "int", minimum=1, maximum=100),
+CREATE = spec(*(replace(f, required=f.wire in ("name", "destination_url")) for f in FIELDS))
+UPDATE = spec(*FIELDS, at_least_one=True)
+LIST = spec(F("page", "int", minimum=1, maximum=MAX_PAGE),
+            F("limit", "int", minimum=1, maximum=100),
             F("status", "enum", values=STATUS), strict=False)
 RANGE = spec(F("from", description="ISO date or date-time (default: `days` ago)"),
              F("to", description="ISO date (inclusive) or date-time (default: now)"),
@@ -85,7 +86,9 @@ def _list(data: dict[str, Any], call: Call) -> dict[str, Any]:
 def _update(call: Call) -> dict[str, Any]:
     if not call.body:
         raise RestError.bad("nothing to change: send at least one field")
-    return {"input": {"id": call.params["id"], **call.body}}
+    # A code's type never changes ("url" is the only one): a full object sent back is fine.
+    changes = {k: v for k, v in call.body.items() if k != "type"}
+    return {"input": {"id": call.params["id"], **changes}}
 
 
 SCHEMAS = {

@@ -5,6 +5,7 @@ errors ``{"error": CODE, "message": text}`` (plus ``field`` when one field is at
 """
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,15 +15,14 @@ from resolvers.wallet import barcodes, template_images
 from .. import export
 from ..engine import Answer, Call, Route, with_pass_param
 from ..errors import RestError
-from ..fields import F, spec
+from ..fields import CODE_PATTERN, COLOUR, HEX_COLOUR, NOT_BLANK, F, spec
 from ..images import image_answer
 from ..openapi_types import ref
-from ..present import enum_out, iso, page_window
+from ..present import MAX_PAGE, enum_out, iso, page_window
 from . import present as P
 from . import uuids as U
 
-# The cap keeps the row offset within a 64-bit integer (a larger page was a 500).
-PAGE = (F("page", "int", minimum=1, maximum=1_000_000_000,
+PAGE = (F("page", "int", minimum=1, maximum=MAX_PAGE,
           description="1-based page number (default 1)"),
         F("limit", "int", minimum=1, maximum=100, description="rows per page, 1 to 100 "
           "(default 20)"))
@@ -74,18 +74,20 @@ PASS_FIELDS = (
 )
 # On create only: an existing code and the pass's id at its former vendor (imports).
 CREATE_PASS = spec(*PASS_FIELDS,
-                   F("code", max_length=64, description="an existing code to keep (letters, "
+                   F("code", max_length=64, pattern=CODE_PATTERN,
+                     description="an existing code to keep (letters, "
                      "digits, . _ ~ -); unique in the tenant; omitted: one is minted"),
                    F("external_id", to="externalId", max_length=200,
                      description="the pass's id at its former vendor; unique in the tenant; "
                      "/api/v1/passes/{id} takes it too"))
 UPDATE_PASS = spec(*PASS_FIELDS, F("status", "enum", values={
     "active": "resume", "suspended": "suspend", "revoked": "revoke"},
-    description="change of state: active (resume), suspended, revoked (delete)"))
+    description="change of state: active (resume), suspended, revoked (delete)"),
+    at_least_one=True)
 BULK = spec(F("template_id", to="templateId", convert=U.into("template"),
               description="default for every pass"),
-            F("passes", "array", required=True, items={"type": "object"},
-              description="1 to 1,000 passes, each as in POST /api/v1/passes"))
+            F("passes", "array", required=True, items={"type": "object"}, min_items=1,
+              max_items=1000, description="1 to 1,000 passes, each as in POST /api/v1/passes"))
 LIST_PASSES = spec(
     *PAGE,
     F("template_id", to="templateId", convert=U.into("template")),
@@ -104,22 +106,23 @@ EXPORT = spec(
     strict=False,
 )
 VALIDATE = spec(
-    F("code", required=True, max_length=200, nullable=False),
+    F("code", required=True, max_length=200, nullable=False, pattern=NOT_BLANK),
     F("scan_id", to="scanId", max_length=200, description="idempotency id"),
     F("device_id", to="deviceId", max_length=200),
     F("location", max_length=200),
-    F("dry_run", "bool", to="dryRun", description="check only; consume nothing"),
+    F("dry_run", "bool", to="dryRun", nullable=False,
+      description="check only; consume nothing"),
 )
 TEMPLATE_FIELDS = (
-    F("name", max_length=200),
+    F("name", max_length=200, nullable=False, pattern=NOT_BLANK),
     F("kind", "enum", values=P.KINDS),
     F("type", "enum", to="kindLabel", values={w: w for w in P.KIND_ALIASES},
       description="PassQR's type (ticket, membership, loyalty, …), answered back as sent"),
     F("description", max_length=2000),
-    F("color", to="backgroundColor", description="#rrggbb"),
-    F("background_color", to="backgroundColor"),
-    F("foreground_color", to="foregroundColor"),
-    F("label_color", to="labelColor"),
+    F("color", to="backgroundColor", pattern=COLOUR, description="#rrggbb"),
+    F("background_color", to="backgroundColor", pattern=COLOUR),
+    F("foreground_color", to="foregroundColor", pattern=COLOUR),
+    F("label_color", to="labelColor", pattern=COLOUR),
     F("logo_url", to="logoUrl"),
     F("icon_url", to="iconUrl"),
     F("barcode_format", "enum", to="barcodeFormat",
@@ -138,10 +141,8 @@ TEMPLATE_FIELDS = (
       '"Place"}} (fr.lproj/pass.strings); null clears them'),
     F("settings", "object", description="a JSON object kept as given"),
 )
-CREATE_TEMPLATE = spec(*(F(f.wire, f.kind, f.to, required=f.wire == "name", values=f.values,
-                           max_length=f.max_length, minimum=f.minimum)
-                         for f in TEMPLATE_FIELDS))
-UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS)
+CREATE_TEMPLATE = spec(*(replace(f, required=f.wire == "name") for f in TEMPLATE_FIELDS))
+UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS, at_least_one=True)
 TEMPLATE_IMAGE = spec(F("data", required=True, nullable=False,
                         description="the PNG file, base64 (at most 256 KiB)"))
 CUSTOMER = spec(
@@ -302,12 +303,14 @@ def _create_template(call: Call) -> dict[str, Any]:
     return {"input": _template_kind(call.body)}
 
 
-LEGACY_VALIDATE = spec(F("code", required=True, max_length=200, nullable=False))
+LEGACY_VALIDATE = spec(F("code", required=True, max_length=200, nullable=False,
+                         pattern=NOT_BLANK))
+LEGACY_MAX = 100
 LEGACY_BULK = spec(F("template_id", to="templateId", convert=U.into("template"),
                      description="for every pass"),
-                   F("passes", "array", required=True, items={"type": "object"},
+                   F("passes", "array", required=True, items={"type": "object"}, min_items=1,
+                     max_items=LEGACY_MAX,
                      description="1 to 100 passes: holder_name, holder_email, max_uses"))
-LEGACY_MAX = 100
 
 
 def _legacy_validate(call: Call) -> dict[str, Any]:
@@ -409,8 +412,8 @@ BARCODE = spec(
     F("size", "int", minimum=1, maximum=40, description="pixels a module (default 4)"),
     F("margin", "int", minimum=0, maximum=40,
       description="quiet zone in modules (default 4)"),
-    F("fg", description="foreground colour, hex (default 000000)"),
-    F("bg", description="background colour, hex (default FFFFFF)"),
+    F("fg", pattern=HEX_COLOUR, description="foreground colour, hex (default 000000)"),
+    F("bg", pattern=HEX_COLOUR, description="background colour, hex (default FFFFFF)"),
 )
 
 
@@ -553,7 +556,8 @@ ROUTES: list[Route] = [
           response=_single("NativeCustomer"), tag="Customers"),
     Route("PATCH", f"{B}/customers/{{id}}", "NativeUpdateCustomer", "customers:write",
           "write", "Update a customer", _input_with_id("customer"),
-          lambda d, c: _data(P.customer(d["updateCustomer"]["customer"])), body=CUSTOMER,
+          lambda d, c: _data(P.customer(d["updateCustomer"]["customer"])),
+          body=replace(CUSTOMER, at_least_one=True),
           response=_single("NativeCustomer"), tag="Customers"),
     Route("DELETE", f"{B}/customers/{{id}}", "NativeDeleteCustomer", "customers:write",
           "write", "Delete a customer (their passes stay)", _customer_id,

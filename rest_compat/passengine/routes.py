@@ -6,9 +6,9 @@ from typing import Any
 
 from ..engine import Call, Route, with_pass_param
 from ..errors import RestError
-from ..fields import F, spec
+from ..fields import CODE_PATTERN, NOT_BLANK, F, spec
 from ..openapi_types import array, ref
-from ..present import own_id, page_window
+from ..present import MAX_PAGE, own_id, page_window
 from . import present as P
 
 CUSTOM_FIELD = {"type": "object", "required": ["key"], "properties": {
@@ -41,19 +41,20 @@ FIELDS = (
 TYPE = {"single": "SINGLE", "multi": "MULTI"}
 CREATE = spec(F("type", "enum", values=TYPE, required=True, nullable=False,
                 description='"single" or "multi"'), *FIELDS,
-              F("code", max_length=64, description="an existing code to keep (a pass moved "
+              F("code", max_length=64, pattern=CODE_PATTERN,
+                description="an existing code to keep (a pass moved "
                 "from PassEngine); omitted: one is minted"),
               F("id", to="externalId", max_length=200, description="the pass's PassEngine id "
                 "(clx…), kept: answers show it and /passes/{id} takes it"))
-UPDATE = spec(F("type", "enum", values=TYPE), *FIELDS)
+UPDATE = spec(F("type", "enum", values=TYPE), *FIELDS, at_least_one=True)
 LIST = spec(
     F("search", description="name or code"),
     F("status", "enum", values=P.STATUS_FILTER),
     F("limit", "int", minimum=1, maximum=100, description="default 25, at most 100"),
-    F("page", "int", minimum=1, maximum=1_000_000_000, description="default 1"),
+    F("page", "int", minimum=1, maximum=MAX_PAGE, description="default 1"),
     strict=False,
 )
-SCAN = spec(F("code", required=True, nullable=False, max_length=200))
+SCAN = spec(F("code", required=True, nullable=False, max_length=200, pattern=NOT_BLANK))
 
 
 def _id(call: Call) -> dict[str, Any]:

@@ -8,6 +8,7 @@ then does the work. A PATCH's merge is never done here: it travels as a merge pa
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -15,9 +16,9 @@ from schema.pagination import offset_cursor
 
 from ..engine import Answer, Call, Route, own_pass_id, with_pass_param
 from ..errors import RestError
-from ..fields import F, spec
+from ..fields import HEX_COLOUR, F, spec
 from ..openapi_types import array, ref
-from ..present import own_id, raw_id
+from ..present import MAX_PAGE, own_id, raw_id
 from . import barcode, insights
 from . import present as P
 
@@ -113,7 +114,10 @@ _SORT = re.compile(r"^sortBy\[(\d{1,3})\]\.(field|direction)$")
 FILTER_FIELDS = "identifiers.<key>, metadata.<key>, passType, installationStatus"
 
 LIST_PASSES = spec(
-    F("pageIndex", "int", minimum=0, description="0-based page (default 0)"),
+    # At the longest page the row offset stays within the pagination's bound (MAX_PAGE rows
+    # of 100).
+    F("pageIndex", "int", minimum=0, maximum=MAX_PAGE * 100 // MAX_LIST_SIZE - 1,
+      description="0-based page (default 0)"),
     F("pageSize", "int", minimum=1, maximum=MAX_LIST_SIZE,
       description=f"rows per page, 1 to {MAX_LIST_SIZE:,} (default 20; the vendor shows no "
                   "maximum, passgate bounds one request)"),
@@ -261,7 +265,7 @@ CREATE_PASS = spec(F("passType", description="the template's name (also accepted
                      "Wallet Crew (a moved pass): answers show it and every route takes it"),
                    F("secret", to="code", max_length=64, description="the pass's barcode "
                      "secret to keep; omitted: one is minted"))
-PATCH_PASS = spec(*PASS_BODY)
+PATCH_PASS = spec(*PASS_BODY, at_least_one=True)
 PASS_TYPE_QUERY = spec(F("passType", description="the template's name"))
 PATCH_QUERY = spec(
     F("id", description="the pass id; or id.<identifierKey>=<value> (several allowed) "
@@ -481,13 +485,12 @@ EVENTS_ITEMS = {"type": "string", "description": "Category:Action (Pass:Created,
 WEBHOOK_FIELDS = (
     F("endpoint", to="url", description="https URL the events are POSTed to"),
     F("events", "array", items=EVENTS_ITEMS, description="at least one event name"),
-    F("enabled", "bool"),
+    F("enabled", "bool", nullable=False),
     F("description", max_length=2000),
 )
-CREATE_WEBHOOK = spec(*(F(f.wire, f.kind, f.to, required=f.wire in ("endpoint", "events"),
-                          description=f.description, items=f.items, max_length=f.max_length)
+CREATE_WEBHOOK = spec(*(replace(f, required=f.wire in ("endpoint", "events"))
                         for f in WEBHOOK_FIELDS))
-PATCH_WEBHOOK = spec(*WEBHOOK_FIELDS)
+PATCH_WEBHOOK = spec(*WEBHOOK_FIELDS, at_least_one=True)
 
 
 def _webhook_id(call: Call) -> str:
@@ -569,8 +572,8 @@ INSIGHTS = spec(
     F("options", "object", description="accepted, not used"),
 )
 BARCODE_QUERY = spec(
-    F("fg", description="foreground colour, hex without # (default 000000)"),
-    F("bg", description="background colour, hex without # (default FFFFFF)"),
+    F("fg", pattern=HEX_COLOUR, description="foreground colour, hex without # (default 000000)"),
+    F("bg", pattern=HEX_COLOUR, description="background colour, hex without # (default FFFFFF)"),
     F("w", "int", minimum=1, maximum=barcode.MAX_WIDTH,
       description="width in pixels (default 300; raised to one pixel a module)"),
     F("h", "int", minimum=1, description="height of linear codes; ignored for QR"),
