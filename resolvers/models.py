@@ -203,6 +203,8 @@ class Pass(SQLModel, table=True):
     # True when passgate minted the code (80 random bits, so its public page needs no token);
     # false for a code given by the client, which may be short and guessable.
     code_minted: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # The latest message sent to the holder's wallet ({title, message, sent_at}).
+    wallet_message: dict[str, Any] | None = json_column(nullable=True)
     # The valid_until that a pass.expired event announced; a new valid_until (validity
     # extended or cut) makes the pass due for a new announcement when it passes.
     expiry_announced_for: datetime | None = None

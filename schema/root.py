@@ -29,7 +29,7 @@ from .templates.mutations import TemplateMutations
 from .templates.queries import TemplateQueries
 from .templates.types import Template
 from .viewer.types import ViewerQueries
-from .wallet.mutations import WalletMutations
+from .wallet.mutations import PassMessageMutations, WalletMutations
 from .wallet.queries import WalletQueries
 from .webhooks.mutations import WebhookMutations
 from .webhooks.queries import WebhookQueries
@@ -71,6 +71,6 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations,
-     WebhookMutations, QrMutations, WalletMutations),
+     WebhookMutations, QrMutations, WalletMutations, PassMessageMutations),
 )
 Subscription = merge_types("Subscription", (EventSubscriptions,))

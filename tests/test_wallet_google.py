@@ -59,8 +59,19 @@ class FakeWalletApi:
         self.objects[body["id"]].update(body)
         return web.json_response(self.objects[body["id"]])
 
+    async def add_message(self, request: web.Request) -> web.Response:
+        self._check(request)
+        body = await request.json()
+        self.seen.append(("addMessage", request.match_info["kind"], body))
+        found = self.objects.get(request.match_info["id"])
+        if found is None:
+            return web.json_response({"error": {"code": 404}}, status=404)
+        found.setdefault("messages", []).append(body["message"])
+        return web.json_response({"resource": found})
+
     def app(self) -> web.Application:
         app = web.Application()
+        app.router.add_post("/walletobjects/v1/{kind}/{id}/addMessage", self.add_message)
         app.router.add_post("/walletobjects/v1/{kind}", self.insert)
         app.router.add_patch("/walletobjects/v1/{kind}/{id}", self.patch)
         return app

@@ -27,6 +27,7 @@ from ..db import Database
 from ..models import passes, templates, wallet_settings
 from ..passes import derive_status
 from . import strings, template_images
+from .messages import message_of
 from .settings import AppleSigner, apple_signer
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -129,6 +130,10 @@ def _fields(row: Any, template: Any | None, now: datetime) -> dict[str, list[dic
         areas["header"].append({"key": "status", "label": "STATUS", "value": known["status"],
                                 "changeMessage": "Pass is now %@"})
         placed.update(("holderName", "validFrom", "validUntil", "status"))
+    sent = message_of(row)
+    if sent is not None:  # the holder's lock screen shows the text of a new message
+        areas["back"].append({"key": "passgate.message", "label": sent["title"],
+                              "value": sent["message"], "changeMessage": "%@"})
     for key, value in public.items():
         if key not in placed:
             areas["back"].append({"key": f"cf.{key}", "label": key, "value": str(value)})

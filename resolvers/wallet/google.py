@@ -11,6 +11,7 @@ API calls authenticate with a self-signed service-account JWT (audience
 ``Outbound`` (the SSRF-guarded client) to ``PASSGATE_GOOGLE_WALLET_API_URL``.
 """
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,6 +194,14 @@ class WalletApi:
 
     async def patch(self, signer: GoogleSigner, kind: str, data: dict[str, Any]) -> ApiResult:
         return await self._call(signer, "PATCH", f"{kind}/{data['id']}", data)
+
+    async def add_message(self, signer: GoogleSigner, kind: str, object_id: str,
+                          message: dict[str, Any]) -> ApiResult:
+        """``{kind}/{id}/addMessage``: the holder sees it and is notified."""
+        digest = hashlib.sha1(f"{object_id}|{message['sent_at']}".encode()).hexdigest()[:20]
+        return await self._call(signer, "POST", f"{kind}/{object_id}/addMessage", {"message": {
+            "id": f"msg-{digest}", "header": message["title"], "body": message["message"],
+            "messageType": "TEXT_AND_NOTIFY"}})
 
     async def sync_pass(self, signer: GoogleSigner, row: Any, template: Any | None, *,
                         issuer_name: str, logo_url: str, now: datetime) -> ApiResult:

@@ -29,6 +29,7 @@ class WalletChange:
     pass_ids: tuple[str, ...] = ()
     template_id: str | None = None
     version: datetime | None = None  # the template change's wallet version of its passes
+    message: dict[str, Any] | None = None  # a message sent with this change (title, message)
 
 
 @dataclass(slots=True)
@@ -122,12 +123,29 @@ async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
         template = (SimpleNamespace(**{c.name: m[f"tpl_{c.name}"] for c in tpl.c})
                     if m["tpl_id"] is not None else None)
         obj = google.wallet_object(signer, row, template, now=now, logo_url=logo_url)
-        result = await api.patch(signer, f"{google.vertical_of(template)}Object", obj)
+        kind = f"{google.vertical_of(template)}Object"
+        result = await api.patch(signer, kind, obj)
+        if result.ok and change.message is not None:
+            result = await api.add_message(signer, kind, obj["id"], change.message)
         if result.ok:
             report.sent += 1
         elif result.status != 404:
             report.failed.append(PushResult(obj["id"], result.status, result.detail))
     return report
+
+
+def _new_message(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The message this change sent, if it sent one (sent at the change's own moment)."""
+    sent = row.get("wallet_message")
+    if not isinstance(sent, dict) or not sent.get("sent_at") or not row.get("updated_at"):
+        return None
+    try:
+        same = (datetime.fromisoformat(sent["sent_at"])
+                == datetime.fromisoformat(str(row["updated_at"])))
+    except ValueError:
+        return None
+    return {"title": sent["title"], "message": sent["message"],
+            "sent_at": sent["sent_at"]} if same else None
 
 
 # Pass events that may change what a wallet shows (not created, scanned, installed …: a new
@@ -144,7 +162,7 @@ def change_of_event(tenant_id: str, event_type: str, data: dict[str, Any]
         row = data.get("pass") or {}
         if row.get("wallet_updated_at") and row.get("wallet_updated_at") == row.get(
                 "updated_at"):
-            return WalletChange(tenant_id, pass_ids=(row["id"],))
+            return WalletChange(tenant_id, pass_ids=(row["id"],), message=_new_message(row))
         return None
     if event_type == "template.updated":
         row = data.get("template") or {}

@@ -28,7 +28,7 @@ def _change_json(change: WalletChange) -> dict[str, Any]:
     if change.template_id is not None:
         return {"template_id": change.template_id,
                 "version": change.version.isoformat() if change.version else None}
-    return {"pass_ids": list(change.pass_ids)}
+    return {"pass_ids": list(change.pass_ids), "message": change.message}
 
 
 def change_of(job: Any) -> WalletChange:
@@ -37,7 +37,8 @@ def change_of(job: Any) -> WalletChange:
         version = data.get("version")
         return WalletChange(job.tenant_id, template_id=data["template_id"],
                             version=datetime.fromisoformat(version) if version else None)
-    return WalletChange(job.tenant_id, pass_ids=tuple(data.get("pass_ids") or ()))
+    return WalletChange(job.tenant_id, pass_ids=tuple(data.get("pass_ids") or ()),
+                        message=data.get("message"))
 
 
 async def enqueue(conn: AsyncConnection, rows: list[Any]) -> int:

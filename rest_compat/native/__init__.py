@@ -61,6 +61,7 @@ SCHEMAS = {
                        monthly_validations_quota="int?", resets_at="time",
                        max_passes="int?", passes_kept="int?", rate_limits_per_minute="obj"),
     "NativePageMeta": obj(page="int", limit="int", total="int"),
+    "NativePassMessage": obj(pass_id="str", title="str", message="str", sent_at="time"),
     "NativeWebhookDelivery": obj(
         id="str", event_id="str", event_type="str",
         state={"type": "string", "enum": ["pending", "delivered", "failed"]},

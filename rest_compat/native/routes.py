@@ -143,6 +143,8 @@ TEMPLATE_FIELDS = (
 )
 CREATE_TEMPLATE = spec(*(replace(f, required=f.wire == "name") for f in TEMPLATE_FIELDS))
 UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS, at_least_one=True)
+PASS_MESSAGE = spec(F("title", required=True, nullable=False, max_length=100),
+                    F("message", required=True, nullable=False, max_length=500))
 TEMPLATE_IMAGE = spec(F("data", required=True, nullable=False,
                         description="the PNG file, base64 (at most 256 KiB)"))
 CUSTOMER = spec(
@@ -265,6 +267,16 @@ def _list_customers(call: Call) -> dict[str, Any]:
 
 def _input(call: Call) -> dict[str, Any]:
     return {"input": call.body}
+
+
+def _pass_message(call: Call) -> dict[str, Any]:
+    return {"input": {"id": U.own("pass", call.params["id"]), **call.body}}
+
+
+def _sent_message(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    sent = data["sendPassMessage"]
+    return _data({"pass_id": P.uuid_out(sent["pass"]["id"]), "title": sent["title"],
+                  "message": sent["message"], "sent_at": iso(sent["sentAt"])})
 
 
 def _template_image(call: Call) -> dict[str, Any]:
@@ -489,6 +501,24 @@ ROUTES: list[Route] = [
           "Unlink a pass from its wallet", _pass_id,
           lambda d, c: _data(P.pass_(d["unlinkPass"]["pass"])),
           response=_single("NativePass"), tag="Passes"),
+    Route("POST", f"{B}/passes/{{id}}/messages", "NativeSendPassMessage", "passes:write",
+          "write", "Send a message to the holders of the pass", _pass_message,
+          _sent_message, status=201, body=PASS_MESSAGE,
+          response=_single("NativePassMessage"), tag="Passes",
+          description="Apple Wallet: the pass shows the message in a field whose "
+                      "changeMessage is %@ and every registered device is pushed, so the "
+                      "lock screen shows it; Google Wallet: the message is added to the "
+                      "object (addMessage, TEXT_AND_NOTIFY). Sent after the change commits, "
+                      "through the outbox; 409 for a deleted pass."),
+    Route("POST", f"{B}/passes/{{id}}/push", "NativeSendPassMessage", "passes:write",
+          "write", "Send a message to the holders of the pass (alias of /messages)",
+          _pass_message, _sent_message, status=201, body=PASS_MESSAGE,
+          response=_single("NativePassMessage"), tag="Passes",
+          description="Apple Wallet: the pass shows the message in a field whose "
+                      "changeMessage is %@ and every registered device is pushed, so the "
+                      "lock screen shows it; Google Wallet: the message is added to the "
+                      "object (addMessage, TEXT_AND_NOTIFY). Sent after the change commits, "
+                      "through the outbox; 409 for a deleted pass."),
     Route("GET", f"{B}/passes/{{id}}/scans", "NativePassScans", "scans:read", "read",
           "A pass's scans, newest first", _pass_scans, _scans, query=PAGE_ONLY,
           response=_many("NativeScan"), tag="Scans"),

@@ -1,14 +1,23 @@
-"""Setting a tenant's wallet identities (admin). Keys go in, never come out."""
+"""Setting a tenant's wallet identities (admin; keys go in, never come out), and messages to
+the holders of a pass."""
 
+from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers.errors import BadInput
+from resolvers.wallet import messages
 from resolvers.wallet import settings as wallet_settings
+from schema.ids import raw_id
 
+from . import changes
 from .types import WalletSettings
+
+if TYPE_CHECKING:
+    from schema.passes.types import Pass
 
 
 @strawberry.input(description="An Apple Wallet identity. Give the certificate as PEM (with "
@@ -125,3 +134,40 @@ class WalletMutations:
                                           input.platform.value)
         return WalletSettingsPayload(
             settings=WalletSettings.from_description(wallet_settings.describe(row)))
+
+
+@strawberry.input(description="A message for the holders of a pass: Apple Wallet shows it "
+                              "on the lock screen (the pass is pushed), Google Wallet adds it "
+                              "to the pass with a notification.")
+class SendPassMessageInput:
+    id: strawberry.ID
+    title: str = strawberry.field(description="At most 100 characters.")
+    message: str = strawberry.field(description="At most 500 characters.")
+
+
+@strawberry.type
+class SendPassMessagePayload:
+    pass_: Annotated["Pass", strawberry.lazy("schema.passes.types")] = strawberry.field(
+        name="pass")
+    title: str
+    message: str
+    sent_at: datetime
+
+
+@strawberry.type
+class PassMessageMutations:
+    @strawberry.mutation(description="Needs passes:write. Delivered after the change commits "
+                                     "(through the outbox) to every installed copy.")
+    async def send_pass_message(self, info: Info, input: SendPassMessageInput
+                                ) -> SendPassMessagePayload:
+        from schema.passes.types import Pass
+
+        principal = info.context.require("passes:write")
+        row = await messages.send_message(info.context.db, principal.tenant_id,
+                                          raw_id(input.id, "Pass", "id"), input.title,
+                                          input.message)
+        changes.pass_changed(info, row)
+        sent = row.wallet_message
+        return SendPassMessagePayload(pass_=Pass.from_row(row), title=sent["title"],
+                                      message=sent["message"],
+                                      sent_at=datetime.fromisoformat(sent["sent_at"]))
