@@ -28,6 +28,16 @@ SECURITY = {
 }
 ERROR_STATUSES = sorted({s for s in HTTP_STATUS.values() if s not in (413, 501)})
 _PARAM = re.compile(r"{(\w+)}")
+# Every REST write made with a key honours it (gateway/idempotency.py, Stripe's semantics);
+# 1 to 255 printable ASCII characters (resolvers.idempotency.check_key).
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key with the same request answers the first "
+                   "answer again (Idempotent-Replayed: true); with another request, or while "
+                   "the first still runs, 409. Kept 24 hours.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": "^[!-~]([ -~]*[!-~])?$"}}
 
 
 def _error_responses(dialect: Dialect) -> dict[str, Any]:
@@ -65,6 +75,8 @@ def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
               for name in _PARAM.findall(route.path)]
     if route.query is not None:
         params += route.query.openapi_parameters()
+    if route.method in WRITES and not route.anonymous:
+        params.append(IDEMPOTENCY_KEY)
     if params:
         op["parameters"] = params
     if route.body is not None:

@@ -123,3 +123,16 @@ async def test_the_document_states_the_rules_the_routes_hold(api: Api) -> None:
     assert "expired" in card["properties"]["state"]["enum"]
     lenient = ag["paths"]["/v1/console/card-templates"]["post"]["requestBody"]["content"]
     assert "additionalProperties" not in lenient["application/json"]["schema"]
+
+
+async def test_writes_document_the_idempotency_key_they_honour(api: Api) -> None:
+    native = await (await api.client.get("/api/v1/openapi.json?dialect=native")).json()
+    post = native["paths"]["/api/v1/passes"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in post)
+    get = native["paths"]["/api/v1/passes"]["get"]["parameters"]
+    assert not any(p["name"] == "Idempotency-Key" for p in get)
+    headers = {"Idempotency-Key": "retry-1"}
+    first = await api.rest("POST", "/api/v1/passes", {"name": "Ada"}, headers=headers)
+    again = await api.rest("POST", "/api/v1/passes", {"name": "Ada"}, headers=headers)
+    assert first.status == again.status == 201 and again.body == first.body
+    assert again.headers["Idempotent-Replayed"] == "true"
