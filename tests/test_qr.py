@@ -203,7 +203,7 @@ async def test_an_id_of_another_type_is_bad_input(team, api):
     template = (await api.gql('mutation { createTemplate(input: {name: "T"}) '
                               '{ template { id } } }'))["createTemplate"]["template"]
     error = await team.error(GET, {"id": template["id"]})
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "reason": "NOT_AN_ID", "field": "id"}
 
 
 async def test_list_newest_first_pages_and_filters_by_status(team):
