@@ -11,12 +11,14 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import delete, update
 from sqlalchemy.engine import make_url
 
 from gateway.app import create_app
@@ -24,6 +26,8 @@ from gateway.keys import DB
 from gateway.migrate import upgrade
 from gateway.settings import Settings
 from resolvers import auth
+from resolvers.db import Database
+from resolvers.models import events, wallet_pushes
 from tests.servers import temporary_database
 
 PG_ADMIN_URL = os.environ.get(
@@ -187,3 +191,25 @@ def redis_url() -> str:
     if not _tcp_reachable(url.host or "127.0.0.1", url.port or 6379):
         service_unavailable("Redis", f"nothing listens on {url.host}:{url.port}")
     return REDIS_URL
+
+
+async def quiet_outbox(url: str) -> None:
+    """Earlier tests left their changes in this session's database undispatched (their apps
+    run no worker); a test whose app runs one starts without them, so it neither waits for
+    thousands of other tenants' events to be fanned out first nor sees their pushes."""
+    db = Database(url)
+    try:
+        async with db.write() as conn:
+            await conn.execute(update(events).where(events.c.dispatched_at.is_(None))
+                               .values(dispatched_at=datetime.now(UTC)))
+            await conn.execute(delete(wallet_pushes))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def worker_settings(settings: Settings) -> Settings:
+    """The test settings with a delivery worker in the app, polling often, from a quiet
+    outbox."""
+    await quiet_outbox(settings.database_url)
+    return settings.model_copy(update={"webhook_worker": True, "webhook_poll_seconds": 0.02})

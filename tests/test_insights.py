@@ -27,10 +27,9 @@ VALIDATE = "mutation($c: String!, $d: String) { validatePass(input: {code: $c, d
 
 
 @pytest.fixture
-async def api(aiohttp_client: Any, settings: Settings) -> Api:
+async def api(aiohttp_client: Any, worker_settings: Settings) -> Api:
     """Scans are counted as the outbox dispatches them: a worker runs in this app."""
-    fast = settings.model_copy(update={"webhook_worker": True, "webhook_poll_seconds": 0.02})
-    return await make_api(await aiohttp_client(create_app(fast)))
+    return await make_api(await aiohttp_client(create_app(worker_settings)))
 
 
 async def dispatched(api: Api, variables: dict[str, Any], scans: int) -> dict[str, Any]:

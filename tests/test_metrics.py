@@ -26,9 +26,8 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 
 async def test_metrics_count_requests_validations_and_deliveries(aiohttp_client: Any,
-                                                                settings: Settings):
-    fast = settings.model_copy(update={"webhook_worker": True, "webhook_poll_seconds": 0.02,
-                                       "webhook_allow_private": True})
+                                                                worker_settings: Settings):
+    fast = worker_settings.model_copy(update={"webhook_allow_private": True})
     client = await aiohttp_client(create_app(fast))
     api = await make_api(client)
     # The worker dispatches every tenant's events (the session's database is shared): count

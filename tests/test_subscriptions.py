@@ -24,9 +24,8 @@ VALIDATE = "mutation($c: String!, $d: String) { validatePass(input: {code: $c, d
 
 
 @pytest.fixture
-async def lapi(aiohttp_client: Any, settings: Settings) -> Api:
-    fast = settings.model_copy(update={"webhook_worker": True, "webhook_poll_seconds": 0.02})
-    return await make_api(await aiohttp_client(create_app(fast)))
+async def lapi(aiohttp_client: Any, worker_settings: Settings) -> Api:
+    return await make_api(await aiohttp_client(create_app(worker_settings)))
 
 
 async def connect(session_or_client: Any, url: str, payload: dict[str, Any]) -> Any:

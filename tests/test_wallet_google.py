@@ -11,9 +11,8 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.wallet_push import WALLET_PUSH
-from tests.conftest import make_api
+from tests.conftest import make_api, quiet_outbox
 from tests.fragments import CREATE_PASS, CREATE_TEMPLATE
-from tests.test_wallet_push import quiet_outbox
 from tests.wallet_certs import service_account
 
 ISSUER = "3388000000012345678"

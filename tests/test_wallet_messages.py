@@ -9,11 +9,11 @@ import pytest
 
 from gateway.app import create_app
 from gateway.wallet_push import WALLET_PUSH
-from tests.conftest import make_api
+from tests.conftest import make_api, quiet_outbox
 from tests.test_wallet_apple import raw_id
 from tests.test_wallet_google import ISSUER, SET_GOOGLE, FakeWalletApi
 from tests.test_wallet_passkit import installed_pass, pass_json
-from tests.test_wallet_push import apns, apns_settings, quiet_outbox  # noqa: F401 (fixture)
+from tests.test_wallet_push import apns, apns_settings  # noqa: F401 (fixture)
 from tests.wallet_certs import service_account
 
 

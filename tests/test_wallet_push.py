@@ -8,7 +8,6 @@ import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -17,17 +16,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
 from gateway.app import create_app
 from gateway.keys import DB
 from gateway.wallet_push import WALLET_PUSH
 from resolvers import deliveries
-from resolvers.db import Database
 from resolvers.models import events, wallet_pushes
 from resolvers.wallet.apns import ApnsClient
 from resolvers.wallet.settings import AppleSigner, apple_signer, get_settings
-from tests.conftest import SECRET, make_api
+from tests.conftest import SECRET, make_api, quiet_outbox
 from tests.test_wallet_passkit import UPDATE, installed_pass
 from tests.wallet_certs import pem, shared_chain, tls_server_files
 
@@ -125,20 +123,6 @@ async def pushing_api(aiohttp_client, settings, apns):
     client = await aiohttp_client(create_app(apns_settings(settings, fake, extra)))
     yield await make_api(client), fake
     await client.close()  # before the APNs server goes away
-
-
-async def quiet_outbox(url: str) -> None:
-    """Earlier tests left their changes in this database undelivered (their apps deliver
-    nothing); a test whose app dispatches the outbox starts without them, so the pushes
-    its local servers see are its own."""
-    db = Database(url)
-    try:
-        async with db.write() as conn:
-            await conn.execute(update(events).where(events.c.dispatched_at.is_(None))
-                               .values(dispatched_at=datetime.now(UTC)))
-            await conn.execute(delete(wallet_pushes))
-    finally:
-        await db.dispose()
 
 
 def apns_settings(settings, fake: FakeApns, extra: dict[str, Any], **more: Any):

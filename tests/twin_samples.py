@@ -1,10 +1,16 @@
 """Samples for the twin test (tests/test_rest_twins.py): per route of every dialect, the
 path parameters, body and query string, built from a fixture's objects."""
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+
+from tests.test_wallet_template_images import png
+
+# A real 38x38 PNG: the smallest icon Apple takes.
+_ICON = base64.b64encode(png(38, 38)).decode()
 
 # A sample per route: path parameters, JSON body and query string, from the world's objects.
 Sample = Callable[[dict[str, str]], tuple[dict[str, str], Any, dict[str, str]]]
@@ -38,6 +44,9 @@ NATIVE = {
     "POST /api/v1/passes/{id}/resume": sample(_p(id="pass")),
     "POST /api/v1/passes/{id}/unlink": sample(_p(id="pass")),
     "GET /api/v1/passes/{id}/scans": sample(_p(id="pass")),
+    "POST /api/v1/passes/{id}/messages": sample(_p(id="pass"), {"title": "Gate", "message":
+                                                                "Gate B opens at 7"}),
+    "POST /api/v1/passes/{id}/push": sample(_p(id="pass"), {"title": "Gate", "message": "B"}),
     "POST /api/v1/validate": sample(body=lambda o: {"code": o["code"]}),
     "POST /api/validate": sample(body=lambda o: {"code": o["code"]}),
     "GET /api/validate": sample(query={"code": "NO-SUCH-CODE"}),
@@ -50,6 +59,10 @@ NATIVE = {
     "GET /api/v1/templates/{id}": sample(_p(id="template")),
     "PATCH /api/v1/templates/{id}": sample(_p(id="template"), {"description": "changed"}),
     "DELETE /api/v1/templates/{id}": sample(_p(id="template")),  # in use: 409 on both doors
+    "PUT /api/v1/templates/{id}/images/{image}": sample(
+        lambda o: {"id": o["template"], "image": "icon"}, {"data": _ICON}),
+    "DELETE /api/v1/templates/{id}/images/{image}": sample(  # no such image yet: 404 on both
+        lambda o: {"id": o["template"], "image": "logo@2x"}),
     "GET /api/v1/customers": sample(query={"search": "Twin"}),
     "POST /api/v1/customers": sample(body=lambda o: {"external_id": "new-" + o["customer"],
                                                       "name": "N"}),
