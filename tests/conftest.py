@@ -6,6 +6,7 @@ admin connection; each run creates its own database there and drops it afterward
 reason, unless ``PASSGATE_REQUIRE_SERVICES=1`` (CI), where they fail instead.
 """
 
+import asyncio
 import os
 import secrets
 import socket
@@ -20,6 +21,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import delete, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from gateway.app import create_app
 from gateway.keys import DB
@@ -199,10 +201,19 @@ async def quiet_outbox(url: str) -> None:
     thousands of other tenants' events to be fanned out first nor sees their pushes."""
     db = Database(url)
     try:
-        async with db.write() as conn:
-            await conn.execute(update(events).where(events.c.dispatched_at.is_(None))
-                               .values(dispatched_at=datetime.now(UTC)))
-            await conn.execute(delete(wallet_pushes))
+        for attempt in range(6):
+            try:
+                async with db.write() as conn:
+                    await conn.execute(update(events).where(events.c.dispatched_at.is_(None))
+                                       .values(dispatched_at=datetime.now(UTC)))
+                    await conn.execute(delete(wallet_pushes))
+                return
+            except OperationalError:
+                # SQLite: an earlier test's app, still closing, holds the write lock beyond
+                # busy_timeout on a loaded machine. Wait for it rather than fail the setup.
+                if attempt == 5:
+                    raise
+                await asyncio.sleep(2)
     finally:
         await db.dispose()
 
