@@ -54,6 +54,8 @@ CATALOGUE: dict[str, tuple[str, str | None]] = {
     "webhook.disabled": ("Webhook:Disabled", None),
 }
 TYPES = tuple(CATALOGUE)
+# A pass's own history (its scans are in ``scans``; ``pass.scanned`` is their event).
+PASS_TYPES = tuple(t for t in TYPES if t.startswith("pass.") and t != "pass.scanned")
 
 # Columns never copied into an event: a webhook's sealed secret, a visitor's hashed IP, a
 # wallet's push token.
@@ -246,15 +248,18 @@ async def list_events(
     args: PageArgs,
     *,
     types: list[str] | None = None,
+    only: tuple[str, ...] | None = None,
     ordering_key: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Page:
     """The tenant's events, newest first. ``types`` takes names in any dialect and wildcards
-    (``pass.*``, ``Pass:Created``), as a webhook subscription does."""
+    (``pass.*``, ``Pass:Created``), as a webhook subscription does; ``only`` narrows them to
+    the types a key may read."""
     stmt = select(events).where(events.c.tenant_id == tenant_id)
-    if types:
-        wanted = [t for t in TYPES if matches(types, t)]
+    if types or only is not None:
+        wanted = [t for t in (only if only is not None else TYPES)
+                  if not types or matches(types, t)]
         stmt = stmt.where(events.c.type.in_(wanted))
     if ordering_key is not None:
         stmt = stmt.where(events.c.ordering_key == ordering_key)

@@ -5,7 +5,8 @@ passes active now, the validation success rate, and the busiest templates and de
 Scans are read from ``scan_stats``, hourly counts the outbox dispatcher keeps (so a 30-day
 series reads at most 720 hours times the tenant's templates, devices and reasons, however many
 scans there were; a scan counts once its event is dispatched, a fraction of a second later);
-passes from their ``(tenant_id, created_at)`` and ``(tenant_id, state)`` indexes. Scan times
+passes from their ``(tenant_id, created_at)`` and ``(tenant_id, state)`` indexes; installs are
+the wallet registrations made in each bucket that devices still hold. Scan times
 have hour resolution: a range starting inside an hour counts that whole hour.
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy import case, func, select
 
 from . import timeseries
 from .db import Database
-from .models import passes, scan_stats, templates
+from .models import passes, scan_stats, templates, wallet_registrations
 
 TOP = 5
 
@@ -27,6 +28,7 @@ class Bucket:
     accepted: int
     rejected: int
     passes_created: int
+    installs: int = 0
 
 
 @dataclass(slots=True)
@@ -67,6 +69,11 @@ async def insights(db: Database, tenant_id: str, since: datetime | None = None,
         created = {timeseries.parse_key(k): int(c) for k, c in await conn.execute(
             select(pkey, func.count()).where(p.tenant_id == tenant_id, p.created_at >= since,
                                              p.created_at < until).group_by(pkey))}
+        wr = wallet_registrations.c
+        rkey = timeseries.bucket_key(db, wr.created_at, granularity).label("bucket")
+        installed = {timeseries.parse_key(k): int(c) for k, c in await conn.execute(
+            select(rkey, func.count()).where(wr.tenant_id == tenant_id, wr.created_at >= since,
+                                             wr.created_at < until).group_by(rkey))}
         reasons = [(r, int(c)) for r, c in await conn.execute(
             select(st.reason, total).where(*in_range, st.result == "rejected")
             .group_by(st.reason).order_by(total.desc(), st.reason))]
@@ -83,7 +90,7 @@ async def insights(db: Database, tenant_id: str, since: datetime | None = None,
     series = []
     for at in w.buckets():
         a, r = per_bucket.get(at, (0, 0))
-        series.append(Bucket(at, a, r, created.get(at, 0)))
+        series.append(Bucket(at, a, r, created.get(at, 0), installed.get(at, 0)))
     return Insights(
         since=since, until=until, granularity=granularity,
         accepted=sum(b.accepted for b in series), rejected=sum(b.rejected for b in series),

@@ -145,8 +145,17 @@ async def test_a_rolled_back_validation_leaves_no_event(api: Api):
 
 
 async def test_reading_events_needs_webhooks_read(api: Api):
-    key = await api.new_key("passes:read")
+    key = await api.new_key("scans:read")
     error = await api.error(EVENTS, {"first": 1}, key=key)
     assert error["extensions"]["code"] == "FORBIDDEN"
+    # passes:read alone reads the passes' own history, nothing else.
+    p = await create_pass(api, name="Seen")
+    await api.gql("mutation { createWebhook(input: {url: \"https://example.com/h\", "
+                  "events: [\"*\"]}) { secret } }")
+    readable = await api.new_key("passes:read")
+    seen = (await api.gql(EVENTS, {"first": 10}, key=readable))["events"]["nodes"]
+    assert [(e["type"], e["orderingKey"]) for e in seen] == [("pass.created", raw(p["id"]))]
+    everything = (await api.gql(EVENTS, {"first": 10}))["events"]["nodes"]
+    assert {e["type"] for e in everything} == {"pass.created", "webhook.created"}
     error = await api.error(EVENTS, {"first": 500})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -1,19 +1,26 @@
 """``POST /insights/query``: a small subset of KQL over the table ``Events``.
 
-``Events`` is the tenant's scans (validation attempts), the only event log passgate keeps.
-The subset: ``Events``, then any of ``| where <column> == <value>``, ``| take N`` (or
-``limit N``), ``| summarize [name =] count() [by <column>, …]``. Anything else is refused by
-name (400) rather than half-run; ``Logs`` and ``Metrics`` are 501. Leading ``where`` clauses
-on ``eventType`` and ``properties.passId`` are pushed into the graph's ``scans`` filter; the
-rest runs here, over at most ``MAX_EVENTS`` of the newest events.
+``Events`` is the tenant's scans (``Scan:Accepted``, ``Scan:Rejected``) and its passes'
+history from the outbox (``Pass:Created``, ``Pass:Updated``, ``Pass:Installed``, …), newest
+first. The pass events need a key that may read them (passes:read or webhooks:read); without,
+the table holds the scans alone. The subset: ``Events``, then any of
+``| where <column> == <value>``, ``| take N`` (or ``limit N``),
+``| summarize [name =] count() [by <column>, …]``. Anything else is refused by name (400)
+rather than half-run; ``Logs`` and ``Metrics`` are 501. Leading ``where`` clauses on
+``eventType`` and ``properties.passId`` are pushed into the graph's ``scans`` and ``events``
+filters; the rest runs here, over at most ``MAX_EVENTS`` of the newest events.
 """
 
+import heapq
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
+
+from resolvers import events as event_data
 
 from ..errors import RestError
 from ..present import iso, raw_id
@@ -25,6 +32,8 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("eventType", "string"), ("operationId", "string"), ("properties", "dynamic"))
 NOT_OFFERED_TABLES = ("Logs", "Metrics")
 EVENT_TYPES = {"ACCEPTED": "Scan:Accepted", "REJECTED": "Scan:Rejected"}
+# The pass's history as The Wallet Crew names it: Pass:Created → pass.created, …
+PASS_EVENT_TYPES = {event_data.CATALOGUE[t][0]: t for t in event_data.PASS_TYPES}
 MAX_EVENTS = 10_000
 MAX_TAKE = 10_000
 PAGE = 100
@@ -167,25 +176,42 @@ def _check_columns(stages: list[Stage]) -> list[tuple[str, str]]:
     return columns
 
 
-def _pushdown(stages: list[Stage]) -> tuple[dict[str, Any], bool, int | None]:
-    """The scans filter the leading where clauses allow, whether they can match at all, and
-    how many rows are enough when a take follows them."""
-    flt: dict[str, Any] = {}
+@dataclass(slots=True)
+class Pushdown:
+    """What the leading where clauses ask of each source: the scans filter, the events
+    filter, whether each source can match at all, and how many rows are enough when a take
+    follows them."""
+
+    scans: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)
+    want_scans: bool = True
+    want_events: bool = True
+    enough: int | None = None
+
+
+def _pushdown(stages: list[Stage]) -> Pushdown:
+    push = Pushdown()
     for stage in stages:
-        if isinstance(stage, Where):
-            if stage.column == "eventType":
-                results = [r for r, name in EVENT_TYPES.items() if name == stage.value]
-                if not results or flt.get("result", results[0]) != results[0]:
-                    return flt, False, None
-                flt["result"] = results[0]
-            elif (stage.column == "properties.passId" and isinstance(stage.value, str)
-                  and stage.value.startswith("pass_")):
-                if flt.get("passId", stage.value) != stage.value:
-                    return flt, False, None
-                flt["passId"] = stage.value
-            continue
-        return flt, True, stage.count if isinstance(stage, Take) else None
-    return flt, True, None
+        if not isinstance(stage, Where):
+            push.enough = stage.count if isinstance(stage, Take) else None
+            break
+        if stage.column == "eventType":
+            results = [r for r, name in EVENT_TYPES.items() if name == stage.value]
+            if results and push.scans.get("result", results[0]) == results[0]:
+                push.scans["result"] = results[0]
+            else:
+                push.want_scans = False
+            dotted = PASS_EVENT_TYPES.get(stage.value) if isinstance(stage.value, str) else None
+            if dotted and push.events.get("types", [dotted]) == [dotted]:
+                push.events["types"] = [dotted]
+            else:
+                push.want_events = False
+        elif (stage.column == "properties.passId" and isinstance(stage.value, str)
+              and stage.value.startswith("pass_")):
+            if push.scans.get("passId", stage.value) != stage.value:
+                push.want_scans = push.want_events = False
+            push.scans["passId"] = push.events["passId"] = stage.value
+    return push
 
 
 def _event(scan: dict[str, Any], tenant_id: str) -> dict[str, Any]:
@@ -210,18 +236,76 @@ def _event(scan: dict[str, Any], tenant_id: str) -> dict[str, Any]:
     }
 
 
-async def _events(run: Run, tenant_id: str, flt: dict[str, Any]
-                  ) -> AsyncIterator[dict[str, Any]]:
+def _pass_event(event: dict[str, Any], tenant_id: str) -> dict[str, Any]:
+    """A pass's event from the outbox, in the row shape of a scan's."""
+    p, data = event["pass"], event["data"]
+    properties = {
+        "passId": data["id"],
+        "passType": p["template"]["name"] if p and p["template"] else None,
+        "state": data["state"],
+        "status": data["status"],
+    }
+    if "installation" in data:
+        properties["device"] = data["installation"].get("platform")
+        properties["activeRegistrationCount"] = data["installation"].get(
+            "active_registrations")
+    return {
+        "eventId": event["id"],
+        "timestamp": iso(event["occurredAt"]),
+        "tenantId": tenant_id,
+        "eventType": event_data.CATALOGUE[event["type"]][0],
+        "operationId": None,
+        "properties": properties,
+    }
+
+
+async def _pages(run: Run, operation: str, field_name: str, variables: dict[str, Any]
+                 ) -> AsyncIterator[dict[str, Any]]:
+    """The nodes of one connection, newest first, a page at a time."""
     after: str | None = None
     for _ in range(MAX_EVENTS // PAGE):
-        data = await run("WalletcrewScanEvents",
-                         {"filter": flt or None, "first": PAGE, "after": after})
-        conn = data["scans"]
-        for scan in conn["nodes"]:
-            yield _event(scan, tenant_id)
+        conn = (await run(operation, {**variables, "first": PAGE, "after": after}))[field_name]
+        for node in conn["nodes"]:
+            yield node
         if not conn["pageInfo"]["hasNextPage"]:
             return
         after = conn["pageInfo"]["endCursor"]
+
+
+async def _scan_rows(run: Run, tenant_id: str, flt: dict[str, Any]
+                     ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    async for scan in _pages(run, "WalletcrewScanEvents", "scans", {"filter": flt or None}):
+        yield scan["scannedAt"], _event(scan, tenant_id)
+
+
+async def _pass_rows(run: Run, tenant_id: str, flt: dict[str, Any]
+                     ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    flt = {"types": list(event_data.PASS_TYPES), **flt}
+    async for event in _pages(run, "WalletcrewPassEvents", "events", {"filter": flt}):
+        yield event["occurredAt"], _pass_event(event, tenant_id)
+
+
+async def _newest_first(*sources: AsyncIterator[tuple[str, dict[str, Any]]]
+                        ) -> AsyncIterator[dict[str, Any]]:
+    """Rows of several sources, each newest first, merged newest first (at most
+    ``MAX_EVENTS``)."""
+    heads: list[tuple[float, int, dict[str, Any]]] = []
+
+    async def pull(i: int) -> None:
+        try:
+            at, row = await anext(sources[i])
+        except StopAsyncIteration:
+            return
+        heapq.heappush(heads, (-datetime.fromisoformat(at).timestamp(), i, row))
+
+    for i in range(len(sources)):
+        await pull(i)
+    for _ in range(MAX_EVENTS):
+        if not heads:
+            return
+        _, i, row = heapq.heappop(heads)
+        yield row
+        await pull(i)
 
 
 def _matches(row: dict[str, Any], where: Where) -> bool:
@@ -229,9 +313,10 @@ def _matches(row: dict[str, Any], where: Where) -> bool:
     return value == where.value and isinstance(value, bool) == isinstance(where.value, bool)
 
 
-async def query(run: Run, tenant_id: str, text: str, parameters: dict[str, Any]
-                ) -> dict[str, Any]:
-    """``{"columns": [{name, type}], "rows": [[…]]}`` for a query in the subset."""
+async def query(run: Run, tenant_id: str, text: str, parameters: dict[str, Any],
+                pass_events: bool = True) -> dict[str, Any]:
+    """``{"columns": [{name, type}], "rows": [[…]]}`` for a query in the subset;
+    ``pass_events``: whether the key may read the passes' history."""
     table, stages = parse(text, parameters)
     if table in NOT_OFFERED_TABLES:
         raise RestError(501, "NOT_IMPLEMENTED",
@@ -241,15 +326,24 @@ async def query(run: Run, tenant_id: str, text: str, parameters: dict[str, Any]
         raise RestError.bad(f"unknown table {table!r}; tables: Events, Logs, Metrics",
                             "query")
     columns = _check_columns(stages)
-    flt, possible, enough = _pushdown(stages)
+    push = _pushdown(stages)
+    if push.events.get("types") and not pass_events:
+        raise RestError(403, "FORBIDDEN", "the Pass:* events need a key with the passes:read "
+                                          "scope")
+    sources = []
+    if push.want_scans:
+        sources.append(_scan_rows(run, tenant_id, push.scans))
+    if push.want_events and pass_events:
+        sources.append(_pass_rows(run, tenant_id, push.events))
     rows: list[dict[str, Any]] = []
-    if possible and enough != 0:
+    if sources and push.enough != 0:
+        enough = push.enough
         leading: list[Where] = []
         for stage in stages:
             if not isinstance(stage, Where):
                 break
             leading.append(stage)
-        async for event in _events(run, tenant_id, flt):
+        async for event in _newest_first(*sources):
             if all(_matches(event, w) for w in leading):
                 rows.append(event)
                 if enough is not None and len(rows) >= enough:

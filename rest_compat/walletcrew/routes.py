@@ -582,8 +582,10 @@ BARCODE_QUERY = spec(
 
 async def _insights(call: Call) -> Answer | None:
     assert call.run is not None
-    result = await insights.query(call.run, call.principal.tenant_id, call.body["query"],
-                                  call.body.get("parameters") or {})
+    principal = call.principal
+    result = await insights.query(
+        call.run, principal.tenant_id, call.body["query"], call.body.get("parameters") or {},
+        pass_events=principal.has("passes:read") or principal.has("webhooks:read"))
     return Answer(result)
 
 
@@ -666,11 +668,16 @@ ROUTES: list[Route] = [
           "Events) and uses the pass once when it is valid, as POST /api/v1/validate does; "
           "the answer is the pass's id whatever the outcome. No pass with that secret: 404."),
     Route("POST", f"{B}/insights/query", None, "scans:read", "read",
-          "Query events (a KQL subset over the tenant's scans)", _nothing, _no_body,
+          "Query events (a KQL subset over the tenant's scans and pass events)", _nothing,
+          _no_body,
           body=INSIGHTS, precheck=_insights, response=ref("WalletcrewInsightsResult"),
           tag="Insights", per_minute=INSIGHTS_PER_MINUTE,
-          description="Events (the tenant's scans): where <column> == "
-          "<value>, take N, summarize count() by <column>. Anything else is a 400 naming "
+          description="Events: the tenant's scans (Scan:Accepted, Scan:Rejected) and, for "
+          "a key with passes:read, its passes' history (Pass:Created, Pass:Updated, "
+          "Pass:Suspended, Pass:Resumed, Pass:Unlinked, Pass:Deleted, Pass:Expired, "
+          "Pass:Installed, Pass:Uninstalled; kept PASSGATE_EVENT_RETENTION_DAYS), newest "
+          "first. where <column> == <value>, take N, summarize count() by <column>. "
+          "Anything else is a 400 naming "
           f"it; the tables Logs and Metrics are 501. At most {INSIGHTS_PER_MINUTE} "
           "requests a minute per key, as The Wallet Crew limits it (429 beyond)."),
     Route("GET", f"{B}/barcode/{{type}}/{{data}}", None, "any", "read",

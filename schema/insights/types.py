@@ -24,6 +24,8 @@ class InsightBucket:
     accepted: int
     rejected: int
     passes_created: int
+    installs: int = strawberry.field(
+        description="Wallet registrations made in the bucket that devices still hold.")
 
 
 @strawberry.type
@@ -81,7 +83,8 @@ class InsightQueries:
                                 for x, c in r.rejected_by_reason if x],
             passes_created=r.passes_created, active_passes=r.active_passes,
             series=[InsightBucket(start=b.start, accepted=b.accepted, rejected=b.rejected,
-                                  passes_created=b.passes_created) for b in r.series],
+                                  passes_created=b.passes_created, installs=b.installs)
+                    for b in r.series],
             top_templates=[TemplateCount(template_id=strawberry.ID(t) if t else None,
                                          name=name, scans=c) for t, name, c in r.top_templates],
             top_devices=[DeviceCount(device_id=d, scans=c) for d, c in r.top_devices])
