@@ -6,6 +6,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from resolvers.auth import KeyAuthenticator
+from resolvers.cors import ListedOrigins
 from resolvers.db import Database
 from resolvers.outbound import Outbound
 from rest_compat import dialects, engine
@@ -14,11 +15,13 @@ from schema.query_limits import QueryLimits
 from schema.schema import build_schema
 
 from .background import running
+from .cors import add_headers as cors_headers
+from .cors import preflight as cors_preflight
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
 from .html_security import security_headers
 from .idempotency import idempotent_writes
-from .keys import DB, LIMITER, METER, METRICS, REDIS, SETTINGS, STATE
+from .keys import CORS_LISTED, DB, LIMITER, METER, METRICS, REDIS, SETTINGS, STATE
 from .metrics import Metrics
 from .metrics import handler as metrics_handler
 from .middleware import authenticate, enforce_plan_and_limits, request_context
@@ -40,6 +43,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     try:
         await check_migrated(db.engine, settings.database_url)
         app[DB] = db
+        app[CORS_LISTED] = ListedOrigins(db)
         app[STATE] = AppState(
             db=db,
             authenticator=KeyAuthenticator(db),
@@ -89,9 +93,10 @@ def create_app(settings: Settings | None = None) -> web.Application:
     metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[metrics.middleware(), security_headers, request_context, authenticate,
-                     enforce_plan_and_limits, idempotent_writes],
+        middlewares=[metrics.middleware(), security_headers, request_context, cors_preflight,
+                     authenticate, enforce_plan_and_limits, idempotent_writes],
     )
+    app.on_response_prepare.append(cors_headers)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app.cleanup_ctx.append(_database)
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if settings.metrics:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         app.router.add_get("/metrics", metrics_handler(metrics, token))
-    engine.install(app, schema, make_context, principal_of, dialects.ALL)
+    engine.install(app, schema, make_context, principal_of, dialects.ALL,
+                   keyless=settings.keyless_dialect)
     install_wallet(app)
     return app

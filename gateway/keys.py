@@ -4,6 +4,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from resolvers.auth import Principal
+from resolvers.cors import ListedOrigins
 from resolvers.db import Database
 from schema.context import AppState
 
@@ -24,3 +25,4 @@ REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
 WORKER = web.AppKey("worker", DeliveryWorker)
 METRICS = web.AppKey("metrics", Metrics)
+CORS_LISTED = web.AppKey("cors_listed", ListedOrigins)

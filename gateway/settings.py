@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     apns_ca_file: Path | None = None  # extra trust for a staging or test APNs endpoint
     google_wallet_api_url: str = "https://walletobjects.googleapis.com"
 
+    # The dialect that answers a request carrying no key of ours on a path several dialects
+    # share (/api/v1/passes…): native (PassQR's shape) unless set; "passengine" for an
+    # instance replacing PassEngine, whose clients read a 401 as {"error": message}.
+    keyless_dialect: Literal["native", "passengine"] | None = None
+
     # SIGTERM: seconds requests in flight get to finish before the process exits.
     shutdown_timeout: float = 30.0
 

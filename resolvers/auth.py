@@ -40,6 +40,8 @@ class Principal:
     dialect: str
     limits: dict[str, int]
     account_id: str | None = None
+    # The tenant's CORS origins; None: the dialect's default (gateway/cors.py).
+    cors_origins: tuple[str, ...] | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
@@ -296,7 +298,8 @@ class KeyAuthenticator:
     def _select() -> Any:
         return (
             select(api_keys, tenants.c.name.label("tenant_name"), tenants.c.plan,
-                   tenants.c.rate_limits.label("tenant_limits"))
+                   tenants.c.rate_limits.label("tenant_limits"),
+                   tenants.c.cors_origins.label("tenant_cors"))
             .join(tenants, tenants.c.id == api_keys.c.tenant_id)
         )
 
@@ -326,6 +329,7 @@ class KeyAuthenticator:
             limits=effective_limits(row.plan, row.tenant_limits, row.rate_limits,
                                     dialect=row.dialect),
             account_id=row.account_id,
+            cors_origins=None if row.tenant_cors is None else tuple(row.tenant_cors),
         )
 
 

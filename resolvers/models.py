@@ -39,6 +39,8 @@ class Tenant(SQLModel, table=True):
     name: str = Field(max_length=200, index=True)
     plan: str = Field(max_length=20)
     rate_limits: dict[str, int] | None = json_column(nullable=True)
+    # Origins browsers may call the API from (CORS); None: each dialect's default.
+    cors_origins: list[str] | None = json_column(nullable=True)
     created_at: datetime
 
 

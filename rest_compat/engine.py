@@ -131,6 +131,9 @@ class Dialect:
     # Error statuses beyond the shared table that this dialect's routes may answer (The
     # Wallet Crew: 501 for a vendor feature passgate does not offer), for the document.
     extra_error_statuses: tuple[int, ...] = ()
+    # Origins browsers may call this dialect's routes from when the tenant has not chosen
+    # its own: PassEngine documents CORS on every endpoint ("*"); the others are closed.
+    cors_origins: tuple[str, ...] = ()
 
     def error(self, request: web.Request, status: int, code: str, message: str,
               field_name: str | None = None) -> web.Response:
@@ -154,8 +157,12 @@ class Endpoint:
     """The aiohttp handler for one method and path, serving each dialect that declares it."""
 
     def __init__(self, schema: Schema, context_factory: ContextFactory,
-                 principal_of: PrincipalOf, routes: list[tuple[Dialect, Route]]) -> None:
+                 principal_of: PrincipalOf, routes: list[tuple[Dialect, Route]],
+                 keyless: str | None = None) -> None:
         self.schema = schema
+        # The dialect answering a request with no key of ours on a shared path (a PassEngine
+        # client's 401 must be {"error": message}); the first dialect when unset.
+        self.keyless = keyless
         self.context_factory = context_factory
         self.principal_of = principal_of
         self.by_dialect = {d.name: (d, r) for d, r in routes}
@@ -171,7 +178,7 @@ class Endpoint:
         for dialect, route in self.by_dialect.values():
             if dialect.key_prefix and token.startswith(dialect.key_prefix):
                 return dialect, route
-        return self.default
+        return self.by_dialect.get(self.keyless or "", self.default)
 
     # Read by the gateway's middleware: limits, and error bodies in the dialect's shape.
     def rest_costs(self, request: web.Request) -> tuple[str, str]:
@@ -334,8 +341,10 @@ def endpoint_of(request: web.Request) -> Endpoint | None:
 
 
 def install(app: web.Application, schema: Schema, context_factory: ContextFactory,
-            principal_of: PrincipalOf, dialects: Iterable[Dialect]) -> list[Dialect]:
-    """Load and check every dialect's operations, then add its routes to ``app``."""
+            principal_of: PrincipalOf, dialects: Iterable[Dialect],
+            keyless: str | None = None) -> list[Dialect]:
+    """Load and check every dialect's operations, then add its routes to ``app``.
+    ``keyless`` names the dialect answering keyless requests on shared paths."""
     dialects = list(dialects)
     grouped: dict[tuple[str, str], list[tuple[Dialect, Route]]] = {}
     for dialect in dialects:
@@ -354,7 +363,7 @@ def install(app: web.Application, schema: Schema, context_factory: ContextFactor
                                    f"{{{route.pass_param}}} without a pass_lookup operation")
             grouped.setdefault((route.method, route.path), []).append((dialect, route))
     for (method, path), routes in grouped.items():
-        endpoint = Endpoint(schema, context_factory, principal_of, routes)
+        endpoint = Endpoint(schema, context_factory, principal_of, routes, keyless)
         for name, pattern in routes[0][0].path_patterns.items():
             path = path.replace("{" + name + "}", "{" + name + ":" + pattern + "}")
         app.router.add_route(method, path, endpoint.handle)

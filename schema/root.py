@@ -8,6 +8,7 @@ from strawberry.types import Info
 from resolvers.errors import NotFound
 from resolvers.qr import require_plan as require_qr_plan
 
+from .cors.types import CorsMutations, CorsQueries
 from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
 from .customers.types import Customer
@@ -66,11 +67,11 @@ class NodeQueries:
 Query = merge_types(
     "Query",
     (NodeQueries, ViewerQueries, PassQueries, TemplateQueries, CustomerQueries, ScanQueries,
-     WebhookQueries, QrQueries, WalletQueries, EventQueries, InsightQueries),
+     WebhookQueries, QrQueries, WalletQueries, EventQueries, InsightQueries, CorsQueries),
 )
 Mutation = merge_types(
     "Mutation",
     (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations,
-     WebhookMutations, QrMutations, WalletMutations, PassMessageMutations),
+     WebhookMutations, QrMutations, WalletMutations, PassMessageMutations, CorsMutations),
 )
 Subscription = merge_types("Subscription", (EventSubscriptions,))

@@ -39,4 +39,5 @@ DIALECT = Dialect(
     key_prefix="2pk_",
     error_schema=obj(error="str"),
     schemas=SCHEMAS,
+    cors_origins=("*",),  # "CORS with OPTIONS on every endpoint" (seed 000's vendor docs)
 )
