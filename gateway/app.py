@@ -32,6 +32,7 @@ from .ratelimit import MemoryLimiter, RedisLimiter
 from .settings import Settings
 from .usage import UsageMeter
 from .wallet import install as install_wallet
+from .wallet_defaults import instance_defaults
 from .worker import delivery_worker
 
 
@@ -50,6 +51,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
             secret_key=settings.secret,
             public_base_url=settings.public_base_url,
             outbound=outbound,
+            wallet_defaults=instance_defaults(settings, settings.secret),
         )
         yield
     finally:

@@ -82,6 +82,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from . import workers as worker_pool
     from .app import create_app
     from .migrate import NotMigrated, check_migrated
+    from .wallet_defaults import WalletDefaultsError, instance_defaults
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s "
@@ -95,6 +96,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     try:
         _run(check)
     except NotMigrated as e:
+        raise click.ClickException(str(e)) from None
+    try:
+        instance_defaults(settings, settings.secret)
+    except WalletDefaultsError as e:
         raise click.ClickException(str(e)) from None
     host, port = host or settings.host, port or settings.port
     count = workers or settings.workers
@@ -466,9 +471,14 @@ def export_passes(tenant_ref: str, fmt: str) -> None:
 @main.command()
 def worker() -> None:
     """Deliver webhooks from the outbox without serving HTTP (several may run at once)."""
+    from .wallet_defaults import WalletDefaultsError, instance_defaults
     from .worker import run_standalone
 
     settings = _settings()
+    try:
+        instance_defaults(settings, settings.secret)
+    except WalletDefaultsError as e:
+        raise click.ClickException(str(e)) from None
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s "
                         "%(message)s")
     click.echo("passgate worker delivering webhooks")

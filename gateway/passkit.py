@@ -53,7 +53,7 @@ async def _authorised_pass(request: web.Request) -> tuple[Any, Any, Any] | None:
     state = request.app[STATE]
     if not apple.check_authentication_token(state.secret_key, serial, token):
         return None
-    loaded = await apple.load(state.db, pass_id=serial)
+    loaded = await apple.load(state.db, pass_id=serial, defaults=state.wallet_defaults)
     if loaded is None or loaded[0].tenant_id != info.get("tenantId", loaded[0].tenant_id):
         return None
     settings = loaded[2]

@@ -58,22 +58,10 @@ async def _google_url(request: web.Request, row: Any, template: Any, settings: A
         return await google.save_url(
             google_signer(settings, state.secret_key), row, template, api=state.google_api,
             base_url=state.public_base_url,
+            logo_path=await template_images.logo_path(state.db, template),
             issuer_name=settings.apple_organization or "passgate", now=utcnow())
     except (google.SaveLinkUnavailable, WalletNotConfigured):
         return None  # the page still shows the pass; the button needs the API back
-
-
-DEFAULT_LOGO = "/wallet/images/logo@2x.png"
-
-
-async def _logo(request: web.Request, template: Any) -> str:
-    """The template's uploaded logo (its sharpest scale), else passgate's."""
-    images = await template_images.image_set(request.app[STATE].db, template)
-    for name in ("logo@3x.png", "logo@2x.png", "logo.png"):
-        if name in images:
-            return (f"/wallet/templates/{template.id}/{name}"
-                    f"?v={int(template.updated_at.timestamp())}")
-    return DEFAULT_LOGO
 
 
 async def pass_page(request: web.Request) -> web.Response:
@@ -82,7 +70,8 @@ async def pass_page(request: web.Request) -> web.Response:
     token = request.query.get("token", "")
     pass_id = await pass_id_by_token(state.db, state.secret_key, code, token,
                                      minted_without_token="token" not in request.query)
-    loaded = None if pass_id is None else await apple.load(state.db, pass_id=pass_id)
+    loaded = None if pass_id is None else await apple.load(
+        state.db, pass_id=pass_id, defaults=state.wallet_defaults)
     if loaded is None or loaded[0].state == "deleted":
         return web.Response(status=404, text="No such pass.", content_type="text/plain")
     row, template, settings = loaded
@@ -103,7 +92,8 @@ async def pass_page(request: web.Request) -> web.Response:
         status=status.replace("_", " "), status_code=status, code=row.code,
         style=Markup(style),  # our stylesheet and checked #RRGGBB colours, verbatim
         barcode_svg=Markup(symbol.body.decode()),  # drawn here from the code: safe inline
-        rows=_rows(row, now), apple_url=apple_url, logo=await _logo(request, template),
+        rows=_rows(row, now), apple_url=apple_url,
+        logo=await template_images.logo_path(state.db, template),
         google_url=await _google_url(request, row, template, settings),
     )
     policy = page_csp(styles=[style])

@@ -9,6 +9,15 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _all_or_none(wallet: str, required: dict[str, object], extra: tuple[object, ...] = ()
+                 ) -> None:
+    """An instance default wallet is set completely or not at all."""
+    given = [name for name, value in required.items() if value]
+    if (given or any(extra)) and len(given) < len(required):
+        missing = ", ".join(name for name in required if name not in given)
+        raise ValueError(f"the instance-wide {wallet} default is incomplete: set {missing}")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PASSGATE_", extra="ignore")
 
@@ -61,6 +70,17 @@ class Settings(BaseSettings):
     apns_url: str = "https://api.push.apple.com"
     apns_ca_file: Path | None = None  # extra trust for a staging or test APNs endpoint
     google_wallet_api_url: str = "https://walletobjects.googleapis.com"
+    # Instance-wide wallet identities for tenants without their own (a tenant's own Apple or
+    # Google settings win). Certificates and keys: a file path or the PEM itself.
+    apple_pass_type_id: str | None = None
+    apple_team_id: str | None = None
+    apple_organization: str | None = None
+    apple_certificate: str | None = None  # PEM or DER certificate, or a PKCS#12 file
+    apple_key: SecretStr | None = None  # PEM private key (not needed with PKCS#12)
+    apple_key_password: SecretStr | None = None
+    apple_wwdr: str | None = None  # the WWDR intermediate (G4), PEM or DER
+    google_issuer_id: str | None = None
+    google_service_account_file: Path | None = None  # the JSON key file Google issues
 
     # The dialect that answers a request carrying no key of ours on a path several dialects
     # share (/api/v1/passes…): native (PassQR's shape) unless set; "passengine" for an
@@ -77,6 +97,15 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key is None:
             raise ValueError("PASSGATE_SECRET_KEY is required when PASSGATE_ENV=production")
         self.public_base_url = self.public_base_url.rstrip("/")
+        apple = {"PASSGATE_APPLE_PASS_TYPE_ID": self.apple_pass_type_id,
+                 "PASSGATE_APPLE_TEAM_ID": self.apple_team_id,
+                 "PASSGATE_APPLE_CERTIFICATE": self.apple_certificate,
+                 "PASSGATE_APPLE_WWDR": self.apple_wwdr}
+        _all_or_none("Apple Wallet", apple, extra=(self.apple_key, self.apple_organization,
+                                                   self.apple_key_password))
+        _all_or_none("Google Wallet", {
+            "PASSGATE_GOOGLE_ISSUER_ID": self.google_issuer_id,
+            "PASSGATE_GOOGLE_SERVICE_ACCOUNT_FILE": self.google_service_account_file})
         return self
 
     @cached_property

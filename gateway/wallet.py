@@ -59,7 +59,7 @@ async def _holder_pass(request: web.Request) -> Any:
     pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
     if pass_id is None:
         raise web.HTTPNotFound(text="No such pass.")
-    loaded = await apple.load(state.db, pass_id=pass_id)
+    loaded = await apple.load(state.db, pass_id=pass_id, defaults=state.wallet_defaults)
     if loaded is None or loaded[0].state == "deleted":
         raise web.HTTPNotFound(text="No such pass.")
     return loaded
@@ -130,6 +130,7 @@ async def public_install(request: web.Request) -> web.Response:
             target = await google.save_url(
                 google_signer(settings, state.secret_key), row, template,
                 api=state.google_api, base_url=state.public_base_url,
+                logo_path=await template_images.logo_path(state.db, template),
                 issuer_name=(settings.apple_organization if settings else None) or "passgate",
                 now=utcnow())
         except WalletNotConfigured as e:

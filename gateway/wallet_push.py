@@ -22,6 +22,7 @@ from resolvers.wallet import push_queue
 from resolvers.wallet.apns import ApnsClient
 from resolvers.wallet.google import WalletApi
 from resolvers.wallet.push import PushReport, deliver, deliver_google
+from resolvers.wallet.settings import InstanceDefaults
 
 from .background import running
 from .keys import SETTINGS, STATE, WORKER
@@ -31,13 +32,15 @@ log = logging.getLogger("passgate.wallet.push")
 
 class WalletPushWorker:
     def __init__(self, db: Database, server_secret: bytes, client: ApnsClient,
-                 google_api: WalletApi, logo_url: str, poll_seconds: float = 0.5) -> None:
+                 google_api: WalletApi, base_url: str, poll_seconds: float = 0.5,
+                 defaults: InstanceDefaults | None = None) -> None:
         self.db = db
         self.server_secret = server_secret
         self.client = client
         self.google_api = google_api
-        self.logo_url = logo_url
+        self.base_url = base_url
         self.poll_seconds = poll_seconds
+        self.defaults = defaults
         self.reports: list[PushReport] = []  # the latest few, for health checks and tests
         self.google_reports: list[PushReport] = []
         self._wake = asyncio.Event()
@@ -69,10 +72,12 @@ class WalletPushWorker:
     async def _send(self, job: Any) -> None:
         change = push_queue.change_of(job)
         try:
-            report = await deliver(self.db, self.server_secret, self.client, change)
+            report = await deliver(self.db, self.server_secret, self.client, change,
+                                   self.defaults)
             self.reports = [*self.reports[-9:], report]
             patched = await deliver_google(self.db, self.server_secret, self.google_api,
-                                           change, logo_url=self.logo_url)
+                                           change, base_url=self.base_url,
+                                           defaults=self.defaults)
             self.google_reports = [*self.google_reports[-9:], patched]
         except Exception:
             log.exception("wallet push for tenant %s failed", job.tenant_id)
@@ -106,14 +111,14 @@ class WalletPushWorker:
 WALLET_PUSH = web.AppKey("wallet_push", WalletPushWorker)
 
 
-def make_wallet_worker(settings: Any, db: Database, outbound: Any, server_secret: bytes
-                       ) -> WalletPushWorker:
+def make_wallet_worker(settings: Any, db: Database, outbound: Any, server_secret: bytes,
+                       defaults: InstanceDefaults | None = None) -> WalletPushWorker:
     client = ApnsClient(settings.apns_url, allow_private=settings.webhook_allow_private,
                         ca_file=str(settings.apns_ca_file) if settings.apns_ca_file else None)
     return WalletPushWorker(
         db, server_secret, client, WalletApi(outbound, settings.google_wallet_api_url),
-        logo_url=f"{settings.public_base_url}/wallet/images/logo@2x.png",
-        poll_seconds=settings.webhook_poll_seconds)
+        base_url=settings.public_base_url,
+        poll_seconds=settings.webhook_poll_seconds, defaults=defaults)
 
 
 async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
@@ -125,7 +130,7 @@ async def wallet_push_context(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     worker = app[WALLET_PUSH] = make_wallet_worker(settings, state.db, state.outbound,
-                                                   state.secret_key)
+                                                   state.secret_key, state.wallet_defaults)
 
     def changed(change: Any = None) -> None:  # dispatch the event now, then push it
         if WORKER in app:

@@ -233,6 +233,7 @@ async def run_standalone(settings: Any) -> None:
     from resolvers.outbound import Outbound
 
     from .migrate import check_migrated
+    from .wallet_defaults import instance_defaults
     from .wallet_push import make_wallet_worker
 
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
@@ -244,7 +245,8 @@ async def run_standalone(settings: Any) -> None:
         await check_migrated(db.engine, settings.database_url)
         worker = make_worker(settings, db, outbound,
                              publish=hub.publish if redis is not None else None)
-        wallet = make_wallet_worker(settings, db, outbound, settings.secret)
+        wallet = make_wallet_worker(settings, db, outbound, settings.secret,
+                                    instance_defaults(settings, settings.secret))
         task = asyncio.create_task(_together(worker.run(), wallet.run()))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

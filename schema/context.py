@@ -31,6 +31,8 @@ class AppState:
     # Told about wallet-visible changes after they commit (the push worker's queue).
     wallet_changed: Callable[[Any], None] | None = None
     google_api: Any = None  # resolvers.wallet.google.WalletApi, when the app runs one
+    # resolvers.wallet.settings.InstanceDefaults: wallets for tenants without their own
+    wallet_defaults: Any = None
 
 
 class Loaders:

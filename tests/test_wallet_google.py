@@ -161,3 +161,56 @@ async def test_no_google_settings_no_link(api):
     p = (await api.gql(CREATE_PASS, {"input": {"name": "Plain"}}))["createPass"]["pass"]
     wallet = (await api.gql(WALLET, {"id": p["id"]}))["node"]["wallet"]
     assert wallet["googleSaveUrl"] is None and wallet["applePassUrl"] is None
+
+
+async def test_classes_and_objects_show_the_templates_own_logo(google_api):
+    """The uploaded logo (sharpest scale, served publicly by passgate) replaces passgate's in
+    the class (loyalty's programLogo) and the object (generic's logo); a new logo is a new
+    URL, and a class Google already holds is patched to it after the commit."""
+    from tests.test_wallet_apple import raw_id
+    from tests.test_wallet_template_images import png, template, upload
+
+    api, fake, account = google_api
+
+    async def link_of(p: dict) -> dict:
+        url = (await api.gql(WALLET, {"id": p["id"]}))["node"]["wallet"]["googleSaveUrl"]
+        return decode_link(url, account)["payload"]
+
+    tpl = await template(api)  # a membership: Google's loyalty vertical
+    p = (await api.gql(CREATE_PASS, {"input": {"templateId": tpl}}))["createPass"]["pass"]
+    [klass] = (await link_of(p))["loyaltyClasses"]
+    assert klass["programLogo"]["sourceUri"]["uri"] == "http://passes.test/wallet/images/logo@2x.png"
+
+    logo = png(320, 100, (9, 9, 9))
+    for image, data, scale in (("ICON", png(38, 38), 1), ("LOGO", logo, 2)):
+        status, body = await upload(api, tpl, image, data, scale)
+        assert status == 200 and "errors" not in body, body
+    [klass] = (await link_of(p))["loyaltyClasses"]
+    uri = klass["programLogo"]["sourceUri"]["uri"]
+    prefix = f"http://passes.test/wallet/templates/{raw_id({'id': tpl})}/logo@2x.png?v="
+    assert uri.startswith(prefix)
+    served = await api.client.get(uri.removeprefix("http://passes.test"))  # anonymous
+    assert served.status == 200 and served.content_type == "image/png"
+    assert await served.read() == logo
+
+    generic = await template(api, kind="GENERIC", name="Badge")
+    for image, data, scale in (("ICON", png(38, 38), 1), ("LOGO", png(160, 50), 1)):
+        status, body = await upload(api, generic, image, data, scale)
+        assert status == 200 and "errors" not in body, body
+    badge = (await api.gql(CREATE_PASS, {"input": {"templateId": generic}}))["createPass"]
+    [obj] = (await link_of(badge["pass"]))["genericObjects"]
+    assert f"/wallet/templates/{raw_id({'id': generic})}/logo.png?v=" in obj["logo"][
+        "sourceUri"]["uri"]
+
+    # A large pass makes passgate insert the class; a sharper logo later patches it there.
+    fields = [{"key": f"Field {i}", "value": "x" * 200, "isPublic": True} for i in range(12)]
+    big = (await api.gql(CREATE_PASS, {"input": {"templateId": tpl, "customFields": fields}}))
+    await link_of(big["createPass"]["pass"])
+    assert fake.objects[klass["id"]]["programLogo"]["sourceUri"]["uri"] == uri
+    fake.seen.clear()
+    status, body = await upload(api, tpl, "LOGO", png(480, 150, (1, 1, 1)), 3)
+    assert status == 200 and "errors" not in body, body
+    await asyncio.wait_for(api.client.app[WALLET_PUSH].idle(), 10)
+    patched = fake.objects[klass["id"]]["programLogo"]["sourceUri"]["uri"]
+    assert "/logo@3x.png?v=" in patched
+    assert ("PATCH", "loyaltyClass") in [(m, k) for m, k, _ in fake.seen]

@@ -28,7 +28,7 @@ from ..models import passes, templates, wallet_settings
 from ..passes import derive_status
 from . import strings, template_images
 from .messages import message_of
-from .settings import AppleSigner, apple_signer
+from .settings import AppleSigner, InstanceDefaults, apple_signer, effective
 
 IMAGES = Path(__file__).resolve().parent / "images"
 DEFAULT_IMAGES = ("icon.png", "icon@2x.png", "icon@3x.png", "logo.png", "logo@2x.png")
@@ -253,9 +253,11 @@ def forget_settings(tenant_id: str) -> None:
     _settings.pop(tenant_id, None)
 
 
-async def load(db: Database, *, pass_id: str) -> tuple[Any, Any | None, Any | None] | None:
-    """The pass row, its template row and the tenant's wallet settings row; None when no
-    such pass. (Codes are unique per tenant only: find the id from a public URL with
+async def load(db: Database, *, pass_id: str, defaults: InstanceDefaults | None = None
+               ) -> tuple[Any, Any | None, Any | None] | None:
+    """The pass row, its template row and the tenant's wallet settings (its own row
+    completed from the instance ``defaults``); None when no such pass. (Codes are unique
+    per tenant only: find the id from a public URL with
     ``resolvers.public.pass_id_by_token``.)"""
     async with db.read() as conn:
         found = (await conn.execute(_BY_ID, {"pass_id": pass_id})).first()
@@ -265,7 +267,8 @@ async def load(db: Database, *, pass_id: str) -> tuple[Any, Any | None, Any | No
     row = SimpleNamespace(**{c.name: m[c.name] for c in passes.c})
     template = (SimpleNamespace(**{c.name: m[f"tpl_{c.name}"] for c in _TPL.c})
                 if m["tpl_id"] is not None else None)
-    return row, template, await tenant_settings(db, row.tenant_id)
+    own = await tenant_settings(db, row.tenant_id)
+    return row, template, effective(own, defaults, row.tenant_id)
 
 
 class PkpassCache:

@@ -220,11 +220,12 @@ class SaveLinkUnavailable(Exception):
 
 
 async def save_url(signer: GoogleSigner, row: Any, template: Any | None, *,
-                   api: "WalletApi | None", base_url: str, issuer_name: str, now: datetime
-                   ) -> str:
+                   api: "WalletApi | None", base_url: str, issuer_name: str, now: datetime,
+                   logo_path: str) -> str:
     """The full save link, or the skinny one after inserting the class and object through
-    the Wallet API (a link may not pass 1,800 characters)."""
-    logo_url = f"{base_url}/wallet/images/logo@2x.png"
+    the Wallet API (a link may not pass 1,800 characters). ``logo_path``: the public path
+    of the logo (``template_images.logo_path``)."""
+    logo_url = base_url + logo_path
     link = save_link(signer, row, template, origins=[base_url], issuer_name=issuer_name,
                      logo_url=logo_url, now=now)
     if link.skinny:

@@ -17,10 +17,17 @@ from sqlalchemy import delete, select
 from ..db import Database
 from ..models import passes, templates, wallet_registrations, wallet_settings
 from ..timeutil import utcnow
-from . import google
+from . import google, template_images
 from .apns import ApnsClient, PushResult
 from .google import WalletApi
-from .settings import WalletNotConfigured, apple_signer, get_settings, google_signer
+from .settings import (
+    InstanceDefaults,
+    WalletNotConfigured,
+    apple_signer,
+    effective,
+    get_settings,
+    google_signer,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +46,15 @@ class PushReport:
     failed: list[PushResult] = field(default_factory=list)
 
 
-async def _targets(db: Database, change: WalletChange) -> list[Any]:
+async def _targets(db: Database, change: WalletChange, defaults: InstanceDefaults | None
+                   ) -> list[tuple[str, Any]]:
+    """(push token, effective settings) of each device to push: registered for the pass
+    type the tenant signs with now (its own, or the instance's)."""
     r = wallet_registrations.c
-    stmt = (select(r.push_token, r.pass_type_id, wallet_settings)
-            .join(wallet_settings, wallet_settings.c.tenant_id == r.tenant_id)
-            .where(r.tenant_id == change.tenant_id, r.platform == "apple",
-                   r.pass_type_id == wallet_settings.c.apple_pass_type_id))
+    stmt = (select(r.push_token.label("reg_push_token"), r.pass_type_id.label("reg_type"),
+                   wallet_settings)
+            .outerjoin(wallet_settings, wallet_settings.c.tenant_id == r.tenant_id)
+            .where(r.tenant_id == change.tenant_id, r.platform == "apple"))
     if change.template_id is not None:
         stmt = stmt.join(passes, passes.c.id == r.pass_id).where(
             passes.c.template_id == change.template_id)
@@ -53,24 +63,33 @@ async def _targets(db: Database, change: WalletChange) -> list[Any]:
     else:
         stmt = stmt.where(r.pass_id.in_(change.pass_ids))
     async with db.read() as conn:
-        return list((await conn.execute(stmt)).all())
+        found = (await conn.execute(stmt)).all()
+    targets = []
+    for row in found:
+        values = {c.name: row._mapping[c] for c in wallet_settings.c}
+        own = SimpleNamespace(**values) if values["tenant_id"] is not None else None
+        settings = effective(own, defaults, change.tenant_id)
+        if settings is not None and settings.apple_pass_type_id == row.reg_type:
+            targets.append((row.reg_push_token, settings))
+    return targets
 
 
 async def deliver(db: Database, server_secret: bytes, client: ApnsClient,
-                  change: WalletChange) -> PushReport:
+                  change: WalletChange, defaults: InstanceDefaults | None = None
+                  ) -> PushReport:
     """Push to every device registered for the changed passes; a token APNs calls gone
     (410) loses its registrations."""
     report = PushReport()
-    rows = await _targets(db, change)
-    if not rows:
+    targets = await _targets(db, change, defaults)
+    if not targets:
         return report
     by_identity: dict[Any, list[str]] = defaultdict(list)
     settings_of: dict[Any, Any] = {}
-    for row in rows:
-        identity = (row.tenant_id, row.updated_at)
-        settings_of[identity] = row
-        if row.push_token not in by_identity[identity]:
-            by_identity[identity].append(row.push_token)
+    for push_token, settings in targets:
+        identity = (change.tenant_id, settings.updated_at, settings.apple_key_ciphertext)
+        settings_of[identity] = settings
+        if push_token not in by_identity[identity]:
+            by_identity[identity].append(push_token)
     for identity, tokens in by_identity.items():
         try:
             signer = apple_signer(settings_of[identity], server_secret)
@@ -96,11 +115,13 @@ async def _forget(db: Database, tenant_id: str, pass_type_id: str, push_token: s
 
 
 async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
-                         change: WalletChange, *, logo_url: str) -> PushReport:
-    """Patch the Google Wallet object of each changed pass (state, barcode, fields). A 404
-    means nobody saved that pass to Google Wallet yet: nothing to update."""
+                         change: WalletChange, *, base_url: str,
+                         defaults: InstanceDefaults | None = None) -> PushReport:
+    """Patch the Google Wallet object of each changed pass (state, barcode, fields, logo),
+    and the class of a changed template (its name and logo). A 404 means nobody saved that
+    pass (or any of the template's) to Google Wallet yet: nothing to update."""
     report = PushReport()
-    settings = await get_settings(db, change.tenant_id)
+    settings = effective(await get_settings(db, change.tenant_id), defaults, change.tenant_id)
     if settings is None or not settings.google_issuer_id:
         return report
     signer = google_signer(settings, server_secret)
@@ -117,11 +138,20 @@ async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).all()
     now = utcnow()
+    class_patched = change.template_id is None
     for found in rows:
         m = found._mapping
         row = SimpleNamespace(**{c.name: m[c.name] for c in passes.c})
         template = (SimpleNamespace(**{c.name: m[f"tpl_{c.name}"] for c in tpl.c})
                     if m["tpl_id"] is not None else None)
+        logo_url = base_url + await template_images.logo_path(db, template)
+        if not class_patched:
+            class_patched = True
+            klass = google.wallet_class(signer, row, template, logo_url=logo_url,
+                                        issuer_name=settings.apple_organization or "passgate")
+            result = await api.patch(signer, f"{google.vertical_of(template)}Class", klass)
+            if not result.ok and result.status != 404:
+                report.failed.append(PushResult(klass["id"], result.status, result.detail))
         obj = google.wallet_object(signer, row, template, now=now, logo_url=logo_url)
         kind = f"{google.vertical_of(template)}Object"
         result = await api.patch(signer, kind, obj)

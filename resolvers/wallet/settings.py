@@ -12,6 +12,7 @@ import binascii
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -213,11 +214,10 @@ async def _upsert(db: Database, tenant_id: str, values: dict[str, Any]) -> Any:
     return row
 
 
-async def set_apple(db: Database, server_secret: bytes, tenant_id: str, *,
-                    pass_type_id: Any, team_id: Any, organization: Any,
-                    certificate: x509.Certificate, key: SigningKey,
-                    wwdr: x509.Certificate) -> Any:
-    """Check and store the Apple identity (the key sealed)."""
+def apple_columns(server_secret: bytes, *, pass_type_id: Any, team_id: Any,
+                  organization: Any, certificate: x509.Certificate, key: SigningKey,
+                  wwdr: x509.Certificate) -> dict[str, Any]:
+    """The checked Apple identity as settings columns, the key sealed."""
     pass_type_id = checks.text(pass_type_id, "passTypeId", 200, required=True)
     team_id = checks.text(team_id, "teamId", 20, required=True)
     organization = (checks.text(organization, "organizationName", 200)
@@ -225,28 +225,46 @@ async def set_apple(db: Database, server_secret: bytes, tenant_id: str, *,
                     or pass_type_id)
     assert pass_type_id is not None and team_id is not None
     check_apple_chain(certificate, key, wwdr, pass_type_id, team_id)
-    return await _upsert(db, tenant_id, {
+    return {
         "apple_pass_type_id": pass_type_id,
         "apple_team_id": team_id,
         "apple_organization": organization,
         "apple_certificate_pem": _cert_pem(certificate),
         "apple_key_ciphertext": secretbox.seal(server_secret, APPLE_KEY_PURPOSE, _pem(key)),
         "apple_wwdr_pem": _cert_pem(wwdr),
-    })
+    }
 
 
-async def set_google(db: Database, server_secret: bytes, tenant_id: str, *, issuer_id: Any,
-                     service_account_email: str, key: rsa.RSAPrivateKey) -> Any:
+async def set_apple(db: Database, server_secret: bytes, tenant_id: str, *,
+                    pass_type_id: Any, team_id: Any, organization: Any,
+                    certificate: x509.Certificate, key: SigningKey,
+                    wwdr: x509.Certificate) -> Any:
+    """Check and store the Apple identity (the key sealed)."""
+    return await _upsert(db, tenant_id, apple_columns(
+        server_secret, pass_type_id=pass_type_id, team_id=team_id,
+        organization=organization, certificate=certificate, key=key, wwdr=wwdr))
+
+
+def google_columns(server_secret: bytes, *, issuer_id: Any, service_account_email: str,
+                   key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    """The checked Google issuer as settings columns, the key sealed."""
     issuer = checks.text(issuer_id, "issuerId", 40, required=True)
     assert issuer is not None
     if not issuer.isdigit():
         raise BadInput("issuerId must be the number Google Wallet's console shows",
                        field="issuerId")
-    return await _upsert(db, tenant_id, {
+    return {
         "google_issuer_id": issuer,
         "google_service_account_email": service_account_email,
         "google_key_ciphertext": secretbox.seal(server_secret, GOOGLE_KEY_PURPOSE, _pem(key)),
-    })
+    }
+
+
+async def set_google(db: Database, server_secret: bytes, tenant_id: str, *, issuer_id: Any,
+                     service_account_email: str, key: rsa.RSAPrivateKey) -> Any:
+    return await _upsert(db, tenant_id, google_columns(
+        server_secret, issuer_id=issuer_id, service_account_email=service_account_email,
+        key=key))
 
 
 _APPLE_COLUMNS = ("apple_pass_type_id", "apple_team_id", "apple_organization",
@@ -294,6 +312,40 @@ async def get_settings(db: Database, tenant_id: str) -> Any | None:
             select(wallet_settings).where(wallet_settings.c.tenant_id == tenant_id))).first()
 
 
+@dataclass(frozen=True)
+class InstanceDefaults:
+    """The instance-wide wallet identities (``PASSGATE_APPLE_*``, ``PASSGATE_GOOGLE_*``) as
+    settings columns with the keys sealed, so a tenant without its own settings signs with
+    them through the same code as with its own. Each wallet is taken whole: a tenant's own
+    Apple (or Google) settings win over the instance's."""
+
+    apple: dict[str, Any] | None = None
+    google: dict[str, Any] | None = None
+
+
+def effective(row: Any | None, defaults: InstanceDefaults | None, tenant_id: str
+              ) -> Any | None:
+    """The settings a tenant signs with: its own row, completed per wallet from
+    ``defaults``. A defaulted wallet is marked (``apple_instance``/``google_instance``) so
+    its signer is loaded once for all tenants."""
+    if defaults is None:
+        return row
+    need_apple = defaults.apple is not None and (row is None or not row.apple_certificate_pem)
+    need_google = defaults.google is not None and (row is None or not row.google_issuer_id)
+    if not (need_apple or need_google):
+        return row
+    if row is None:
+        values: dict[str, Any] = dict.fromkeys(wallet_settings.c.keys())
+        values["tenant_id"] = tenant_id
+    else:
+        values = dict(row._mapping) if hasattr(row, "_mapping") else dict(vars(row))
+    if need_apple:
+        values.update(dict.fromkeys(_APPLE_COLUMNS), apple_instance=True, **defaults.apple)
+    if need_google:
+        values.update(google_instance=True, **defaults.google)
+    return SimpleNamespace(**values)
+
+
 def describe(row: Any | None) -> dict[str, Any]:
     """What may be shown of the settings: identifiers and certificate facts, never keys."""
     apple = google = None
@@ -320,7 +372,9 @@ _SIGNERS: "OrderedDict[tuple[str, str, Any], Any]" = OrderedDict()
 
 
 def _remembered(kind: str, row: Any, make: Any) -> Any:
-    key = (kind, row.tenant_id, row.updated_at)
+    key: tuple[str, str, Any] = (kind, row.tenant_id, row.updated_at)
+    if getattr(row, f"{kind}_instance", False):  # the instance's: one signer for all tenants
+        key = (kind, "", getattr(row, f"{kind}_key_ciphertext"))
     found = _SIGNERS.get(key)
     if found is None:
         found = _SIGNERS[key] = make()

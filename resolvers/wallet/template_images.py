@@ -133,6 +133,22 @@ async def public_image(db: Database, template_id: str, name: str) -> Any | None:
             c.template_id == template_id, c.file_name == name))).first()
 
 
+DEFAULT_LOGO = "/wallet/images/logo@2x.png"  # passgate's own (gateway/wallet.py serves it)
+
+
+async def logo_path(db: Database, template: Any | None) -> str:
+    """The public path of the template's uploaded logo at its sharpest scale, else
+    passgate's. It names the template's version, so a new logo is a new URL to every cache
+    (Google Wallet fetches and keeps images by URL)."""
+    images = await image_set(db, template)
+    for name in ("logo@3x.png", "logo@2x.png", "logo.png"):
+        if name in images:
+            assert template is not None
+            return (f"/wallet/templates/{template.id}/{name}"
+                    f"?v={int(template.updated_at.timestamp())}")
+    return DEFAULT_LOGO
+
+
 # Loaded sets by template version, so a repeat download reads no image from the database.
 _SETS: "OrderedDict[tuple[str, Any], dict[str, bytes]]" = OrderedDict()
 MAX_CACHED_SETS = 256

@@ -6,7 +6,7 @@ from strawberry.types import Info
 
 from resolvers.errors import Conflict
 from resolvers.timeutil import utcnow
-from resolvers.wallet import google
+from resolvers.wallet import google, template_images
 from resolvers.wallet.settings import google_signer
 
 
@@ -17,7 +17,9 @@ async def google_link(info: Info, row: Any, settings: Any) -> str:
     try:
         return await google.save_url(
             google_signer(settings, app.secret_key), row, template, api=app.google_api,
-            base_url=app.public_base_url, issuer_name=settings.apple_organization or "passgate",
+            base_url=app.public_base_url,
+            logo_path=await template_images.logo_path(app.db, template),
+            issuer_name=settings.apple_organization or "passgate",
             now=utcnow())
     except google.SaveLinkUnavailable as e:
         raise Conflict(str(e)) from None

@@ -85,10 +85,11 @@ def request_loader(info: Info, name: str, load: Any) -> DataLoader[Any, Any]:
 
 
 async def tenant_wallet_settings(info: Info, tenant_id: str) -> Any | None:
-    db = info.context.db
+    db, defaults = info.context.db, info.context.app.wallet_defaults
 
     async def load(keys: list[str]) -> list[Any]:
-        return [await wallet_settings.get_settings(db, key) for key in keys]
+        return [wallet_settings.effective(await wallet_settings.get_settings(db, key),
+                                          defaults, key) for key in keys]
 
     return await request_loader(info, "wallet_settings", load).load(tenant_id)
 
