@@ -96,6 +96,8 @@ class Route:
     # A cap of the vendor's own on this route, per key and minute, on top of its class's
     # budget (The Wallet Crew's insights: 60 a minute).
     per_minute: int | None = None
+    # Routes naming the same bucket share that cap (PassEngine's /webhooks: 10 a minute).
+    per_minute_bucket: str | None = None
 
 
 def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
@@ -190,7 +192,8 @@ class Endpoint:
         dialect, route = self.pick(request)
         if route.per_minute is None:
             return None
-        return f"{dialect.name}:{route.method}:{route.path}", route.per_minute
+        return (route.per_minute_bucket or f"{dialect.name}:{route.method}:{route.path}",
+                route.per_minute)
 
     def anonymous(self, request: web.Request) -> bool:
         return self.default[1].anonymous and all(r.anonymous for _, r in

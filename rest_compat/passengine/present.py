@@ -49,3 +49,20 @@ def pass_(p: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
         out["client"] = ({"name": customer["name"], "email": customer["email"]}
                          if customer else None)
     return out
+
+
+def client(c: dict[str, Any]) -> dict[str, Any]:
+    """A client (passgate's customer) in the style of the seed's pass."""
+    return {
+        "id": raw_id(c["id"]), "externalId": c["externalId"], "name": c["name"],
+        "email": c["email"], "phone": c["phone"], "createdAt": when(c["createdAt"]),
+        "updatedAt": when(c["updatedAt"]),
+    }
+
+
+def webhook(w: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": raw_id(w["id"]), "url": w["url"], "events": w["events"], "active": w["enabled"],
+        "description": w["description"], "createdAt": when(w["createdAt"]),
+        "updatedAt": when(w["updatedAt"]),
+    }

@@ -37,6 +37,8 @@ FIELDS = (
     F("validUntil", "datetime"),
     F("customFields", "array", items=CUSTOM_FIELD, convert=_custom_fields),
     F("templateId", description="pass template id, for styling"),
+    F("clientId", to="customerId", description="the pass's client (GET /clients), shown as "
+      "client {name, email} in lists"),
 )
 TYPE = {"single": "SINGLE", "multi": "MULTI"}
 CREATE = spec(F("type", "enum", values=TYPE, required=True, nullable=False,
