@@ -21,7 +21,17 @@ from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
 from .html_security import security_headers
 from .idempotency import idempotent_writes
-from .keys import CORS_LISTED, DB, LIMITER, METER, METRICS, REDIS, SETTINGS, STATE
+from .keys import (
+    CORS_LISTED,
+    DB,
+    LIMITER,
+    METER,
+    METRICS,
+    REDIS,
+    REQUEST_LOGGER,
+    SETTINGS,
+    STATE,
+)
 from .metrics import Metrics
 from .metrics import handler as metrics_handler
 from .middleware import authenticate, enforce_plan_and_limits, request_context
@@ -29,6 +39,7 @@ from .migrate import check_migrated
 from .public import pass_page
 from .qr_redirect import qr_redirect
 from .ratelimit import MemoryLimiter, RedisLimiter
+from .request_log import RequestLogger, log_requests
 from .settings import Settings
 from .usage import UsageMeter
 from .wallet import install as install_wallet
@@ -86,6 +97,17 @@ async def _usage_meter(app: web.Application) -> AsyncIterator[None]:
     await meter.flush()
 
 
+async def _request_logger(app: web.Application) -> AsyncIterator[None]:
+    """Stores request logs every second and once more on the way out."""
+    if not app[SETTINGS].request_logs:
+        yield
+        return
+    logger = app[REQUEST_LOGGER] = RequestLogger(app[DB])
+    async with running(logger.run()):
+        yield
+    await logger.flush()
+
+
 async def index(request: web.Request) -> web.Response:
     raise web.HTTPFound("/graphql")
 
@@ -95,8 +117,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[metrics.middleware(), security_headers, request_context, cors_preflight,
-                     authenticate, enforce_plan_and_limits, idempotent_writes],
+        middlewares=[metrics.middleware(), security_headers, log_requests, request_context,
+                     cors_preflight, authenticate, enforce_plan_and_limits, idempotent_writes],
     )
     app.on_response_prepare.append(cors_headers)
     app[SETTINGS] = settings
@@ -104,6 +126,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis_and_limits)
     app.cleanup_ctx.append(_usage_meter)
+    app.cleanup_ctx.append(_request_logger)
     app.cleanup_ctx.append(delivery_worker)
     schema = build_schema(
         introspection=settings.introspection,

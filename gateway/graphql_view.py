@@ -19,6 +19,7 @@ from schema.context import Context
 from .errors import error_response
 from .html_security import CSP, inline_blocks, page_csp
 from .keys import PRINCIPAL, REQUEST_ID, STATE
+from .request_log import OPERATION
 
 HTTP_CODES = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 NOT_AN_OBJECT = ("the request body must be a JSON object such as "
@@ -118,6 +119,10 @@ class PassgateGraphQLView(GraphQLView):
         if not isinstance(data, dict):
             raise HTTPException(400, BATCH if isinstance(data, list) else NOT_AN_OBJECT)
         transport = self._get_stream_transport_from_headers(request.headers)
+        name = data.get("operationName")
+        raw_request = getattr(request, "request", None)
+        if isinstance(name, str) and raw_request is not None:
+            raw_request[OPERATION] = name  # for the request log (gateway/request_log.py)
         return GraphQLRequestData(
             query=_member(data, "query", str, "a string"),
             variables=_member(data, "variables", dict, "an object"),

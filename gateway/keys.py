@@ -10,6 +10,7 @@ from schema.context import AppState
 
 from .metrics import Metrics
 from .ratelimit import Limiter
+from .request_log import RequestLogger
 from .settings import Settings
 from .usage import UsageMeter
 from .worker import DeliveryWorker
@@ -26,3 +27,4 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 WORKER = web.AppKey("worker", DeliveryWorker)
 METRICS = web.AppKey("metrics", Metrics)
 CORS_LISTED = web.AppKey("cors_listed", ListedOrigins)
+REQUEST_LOGGER = web.AppKey("request_logger", RequestLogger)

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # Days events and finished (delivered, failed) deliveries are kept; 0 keeps them forever.
     # Pending deliveries and their events are never pruned.
     event_retention_days: float = Field(default=30.0, ge=0)
+    # Request logs (The Wallet Crew's Insights Logs): recorded in batches, kept this many
+    # days (The Wallet Crew keeps 45); 0 keeps them forever.
+    request_logs: bool = True
+    request_log_retention_days: float = Field(default=45.0, ge=0)
     # GET /metrics (Prometheus): off, open, or behind a bearer token (gateway/metrics.py).
     metrics: bool = True
     metrics_token: SecretStr | None = None

@@ -7,8 +7,9 @@ in-flight budget; each delivery is one task, so a slow or dead receiver holds on
 tasks. Per webhook at most ``per_webhook`` requests are in flight in a process: a webhook at
 its limit is left out of the next claims, so other endpoints and tenants keep moving.
 Every ``sweep_seconds`` it also sweeps: passes whose validity ended get their pass.expired
-event (``resolvers/expiry.py``; once, however many workers sweep), and events and finished
-deliveries older than ``retention`` are pruned (``resolvers/retention.py``).
+event (``resolvers/expiry.py``; once, however many workers sweep), events and finished
+deliveries older than ``retention`` are pruned (``resolvers/retention.py``), and request logs
+older than ``request_log_retention`` (``resolvers/request_logs.py``).
 """
 
 import asyncio
@@ -22,7 +23,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from resolvers import deliveries, expiry, retention, secretbox
+from resolvers import deliveries, expiry, request_logs, retention, secretbox
 from resolvers.db import Database
 from resolvers.live import LiveHub
 from resolvers.webhooks import SECRET_PURPOSE
@@ -49,6 +50,7 @@ class DeliveryWorker:
         poll_seconds: float = 0.2,
         sweep_seconds: float = 30.0,
         retention: timedelta | None = None,
+        request_log_retention: timedelta | None = None,
         publish: Publish | None = None,
         metrics: Any = None,
     ) -> None:
@@ -62,6 +64,7 @@ class DeliveryWorker:
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
         self.retention = retention  # None: keep events and deliveries forever
+        self.request_log_retention = request_log_retention  # None: keep request logs forever
         self._next_sweep = 0.0  # monotonic time; the first turn sweeps
         self.publish = publish
         self.metrics = metrics  # gateway.metrics.Metrics
@@ -123,6 +126,9 @@ class DeliveryWorker:
         if self.retention is not None:
             result = await retention.prune(self.db, now - self.retention, batch)
             pruned, full = result.deliveries + result.events, full or result.full(batch)
+        if self.request_log_retention is not None:
+            logs = await request_logs.prune(self.db, now - self.request_log_retention, batch)
+            pruned, full = pruned + logs, full or logs >= batch
         if not full:
             self._next_sweep = time.monotonic() + self.sweep_seconds
         return announced + pruned
@@ -195,10 +201,15 @@ def make_worker(settings: Any, db: Database, outbound: Any,
                           per_webhook=settings.webhook_per_endpoint,
                           poll_seconds=settings.webhook_poll_seconds,
                           sweep_seconds=settings.sweep_seconds,
-                          retention=(timedelta(days=settings.event_retention_days)
-                                     if settings.event_retention_days > 0 else None),
+                          retention=_days(settings.event_retention_days),
+                          request_log_retention=_days(settings.request_log_retention_days),
                           publish=publish,
                           metrics=metrics)
+
+
+def _days(days: float) -> timedelta | None:
+    """A keeping time; 0 keeps forever."""
+    return timedelta(days=days) if days > 0 else None
 
 
 async def delivery_worker(app: Any) -> AsyncIterator[None]:

@@ -29,6 +29,7 @@ PREFIXES = {
     "event": "evt",
     "delivery": "dlv",
     "attempt": "att",
+    "request_log": "log",
 }
 
 API_KEY_PREFIX = "pgk_"

@@ -533,3 +533,29 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 idempotency_keys = IdempotencyKey.__table__
+
+
+class RequestLog(SQLModel, table=True):
+    """One API request of a tenant's keys (The Wallet Crew's Insights ``Logs``): written in
+    batches by the gateway (``gateway/request_log.py``), never in the request, and pruned
+    after ``PASSGATE_REQUEST_LOG_RETENTION_DAYS``. It names the key by id, never the key."""
+
+    __tablename__ = "request_logs"
+    __table_args__ = (
+        Index("ix_request_logs_tenant_id", "tenant_id", "id"),
+        Index("ix_request_logs_at", "at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    key_id: str | None = Field(default=None, max_length=40)
+    request_id: str = Field(max_length=64)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=500)
+    operation: str | None = Field(default=None, max_length=100)
+    status: int
+    duration_ms: float
+    at: datetime
+
+
+request_logs = RequestLog.__table__

@@ -456,12 +456,13 @@ async def test_insights_queries(api: Api) -> None:
                          ("Events | take many", "take"),
                          ("Events | where nope == 1", "nope"),
                          ("Events | where eventType == missing", "missing"),
-                         ("Requests | take 1", "Requests")):
+                         ("Requests | take 1", "Requests"),
+                         ("Logs | where properties.x != 1", "where")):
         refused = problem(await run(query), 400)
         assert named in refused["detail"], (query, refused)
         assert "query" in refused["errors"]
-    assert "Logs" in problem(await run("Logs | take 1"), 501)["detail"]
-    assert "Metrics" in problem(await run("Metrics"), 501)["detail"]
+    assert (await run("Logs | take 1")).status == 200
+    assert (await run("Metrics | take 1")).status == 200
     problem(await wc("POST", "/insights/query", {}), 400)
 
 

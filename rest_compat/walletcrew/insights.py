@@ -1,21 +1,24 @@
-"""``POST /insights/query``: a small subset of KQL over the table ``Events``.
+"""``POST /insights/query``: a small subset of KQL over the tables ``Events``, ``Logs`` and
+``Metrics``, in The Wallet Crew's columns.
 
 ``Events`` is the tenant's scans (``Scan:Accepted``, ``Scan:Rejected``) and its passes'
 history from the outbox (``Pass:Created``, ``Pass:Updated``, ``Pass:Installed``, …), newest
 first. The pass events need a key that may read them (passes:read or webhooks:read); without,
-the table holds the scans alone. The subset: ``Events``, then any of
-``| where <column> == <value>``, ``| take N`` (or ``limit N``),
+the table holds the scans alone. ``Logs`` is the tenant's API requests (``requestLogs``),
+``Metrics`` the daily counts of the last 30 days (``insights``). The subset: a table, then any
+of ``| where <column> == <value>``, ``| take N`` (or ``limit N``),
 ``| summarize [name =] count() [by <column>, …]``. Anything else is refused by name (400)
-rather than half-run; ``Logs`` and ``Metrics`` are 501. Leading ``where`` clauses on
-``eventType`` and ``properties.passId`` are pushed into the graph's ``scans`` and ``events``
-filters; the rest runs here, over at most ``MAX_EVENTS`` of the newest events.
+rather than half-run. Leading ``where`` clauses on ``eventType`` and ``properties.passId`` are
+pushed into the graph's ``scans`` and ``events`` filters; the rest runs here, over at most
+``MAX_EVENTS`` of the newest rows.
 """
 
 import heapq
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -30,14 +33,20 @@ Run = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("eventId", "string"), ("timestamp", "datetime"), ("tenantId", "string"),
     ("eventType", "string"), ("operationId", "string"), ("properties", "dynamic"))
-NOT_OFFERED_TABLES = ("Logs", "Metrics")
+METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("metricId", "string"), ("tenantId", "string"), ("metricType", "string"),
+    ("value", "dynamic"), ("properties", "dynamic"), ("timestamp", "datetime"))
+TABLES = {"Events": EVENT_COLUMNS, "Logs": EVENT_COLUMNS, "Metrics": METRIC_COLUMNS}
+# Metrics: counts per UTC day of the insights series, named as the events they count.
+METRICS = (("Pass:Created", "passesCreated"), ("Pass:Installed", "installs"),
+           ("Scan:Accepted", "accepted"), ("Scan:Rejected", "rejected"))
 EVENT_TYPES = {"ACCEPTED": "Scan:Accepted", "REJECTED": "Scan:Rejected"}
 # The pass's history as The Wallet Crew names it: Pass:Created → pass.created, …
 PASS_EVENT_TYPES = {event_data.CATALOGUE[t][0]: t for t in event_data.PASS_TYPES}
 MAX_EVENTS = 10_000
 MAX_TAKE = 10_000
 PAGE = 100
-SUBSET = ("this endpoint runs Events | where <column> == <value> | take N | "
+SUBSET = ("this endpoint runs Events|Logs|Metrics | where <column> == <value> | take N | "
           "summarize count() by <column>")
 
 _NAME = r"[A-Za-z_]\w*"
@@ -156,9 +165,9 @@ def _get(row: dict[str, Any], column: str) -> Any:
     return value
 
 
-def _check_columns(stages: list[Stage]) -> list[tuple[str, str]]:
+def _check_columns(stages: list[Stage], table: str) -> list[tuple[str, str]]:
     """Columns as each stage sees them; an unknown column is a 400 naming the known ones."""
-    columns = list(EVENT_COLUMNS)
+    columns = list(TABLES[table])
     for stage in stages:
         names = {n for n, _ in columns}
         used = [stage.column] if isinstance(stage, Where) else (
@@ -285,6 +294,42 @@ async def _pass_rows(run: Run, tenant_id: str, flt: dict[str, Any]
         yield event["occurredAt"], _pass_event(event, tenant_id)
 
 
+async def _log_rows(run: Run, tenant_id: str
+                    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    async for log in _pages(run, "WalletcrewRequestLogs", "requestLogs", {}):
+        yield log["at"], {
+            "eventId": log["id"],
+            "timestamp": iso(log["at"]),
+            "tenantId": tenant_id,
+            "eventType": "Request",
+            "operationId": log["requestId"],
+            "properties": {
+                "method": log["method"], "path": log["path"], "operation": log["operation"],
+                "status": log["status"], "durationMs": log["durationMs"],
+                "apiKeyId": log["keyId"],
+            },
+        }
+
+
+async def _metric_rows(run: Run, tenant_id: str
+                       ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """The last 30 days' counts, a row per day and metric (empty days as 0), newest first."""
+    series = (await run("WalletcrewMetrics", {}))["insights"]["series"]
+    for bucket in reversed(series):
+        start = bucket["start"]
+        end = (datetime.fromisoformat(start) + timedelta(days=1)).isoformat()
+        for metric, name in METRICS:
+            yield start, {
+                "metricId": str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                           f"passgate:{tenant_id}:{metric}:{start}")),
+                "tenantId": tenant_id,
+                "metricType": metric,
+                "value": bucket[name],
+                "properties": {"period": "P1D", "end": iso(end)},
+                "timestamp": iso(start),
+            }
+
+
 async def _newest_first(*sources: AsyncIterator[tuple[str, dict[str, Any]]]
                         ) -> AsyncIterator[dict[str, Any]]:
     """Rows of several sources, each newest first, merged newest first (at most
@@ -318,23 +363,23 @@ async def query(run: Run, tenant_id: str, text: str, parameters: dict[str, Any],
     """``{"columns": [{name, type}], "rows": [[…]]}`` for a query in the subset;
     ``pass_events``: whether the key may read the passes' history."""
     table, stages = parse(text, parameters)
-    if table in NOT_OFFERED_TABLES:
-        raise RestError(501, "NOT_IMPLEMENTED",
-                        f"the Insights table {table} is not offered yet; Events is "
-                        "(the tenant's scans)")
-    if table != "Events":
-        raise RestError.bad(f"unknown table {table!r}; tables: Events, Logs, Metrics",
-                            "query")
-    columns = _check_columns(stages)
-    push = _pushdown(stages)
-    if push.events.get("types") and not pass_events:
-        raise RestError(403, "FORBIDDEN", "the Pass:* events need a key with the passes:read "
-                                          "scope")
-    sources = []
-    if push.want_scans:
-        sources.append(_scan_rows(run, tenant_id, push.scans))
-    if push.want_events and pass_events:
-        sources.append(_pass_rows(run, tenant_id, push.events))
+    if table not in TABLES:
+        raise RestError.bad(f"unknown table {table!r}; tables: {', '.join(TABLES)}", "query")
+    columns = _check_columns(stages, table)
+    sources: list[AsyncIterator[tuple[str, dict[str, Any]]]] = []
+    if table == "Events":
+        push = _pushdown(stages)
+        if push.events.get("types") and not pass_events:
+            raise RestError(403, "FORBIDDEN", "the Pass:* events need a key with the "
+                                              "passes:read scope")
+        if push.want_scans:
+            sources.append(_scan_rows(run, tenant_id, push.scans))
+        if push.want_events and pass_events:
+            sources.append(_pass_rows(run, tenant_id, push.events))
+    else:
+        push = Pushdown(enough=_pushdown(stages).enough)
+        sources.append(_log_rows(run, tenant_id) if table == "Logs"
+                       else _metric_rows(run, tenant_id))
     rows: list[dict[str, Any]] = []
     if sources and push.enough != 0:
         enough = push.enough

@@ -566,8 +566,8 @@ def _webhook(data: dict[str, Any], call: Call) -> dict[str, Any]:
 
 INSIGHTS = spec(
     F("query", required=True, nullable=False, max_length=10_000,
-      description="KQL: Events | where <column> == <value> | take N | summarize count() "
-                  "by <column>"),
+      description="KQL: Events|Logs|Metrics | where <column> == <value> | take N | "
+                  "summarize count() by <column>"),
     F("parameters", "object", description="values for names the query uses"),
     F("options", "object", description="accepted, not used"),
 )
@@ -668,18 +668,21 @@ ROUTES: list[Route] = [
           "Events) and uses the pass once when it is valid, as POST /api/v1/validate does; "
           "the answer is the pass's id whatever the outcome. No pass with that secret: 404."),
     Route("POST", f"{B}/insights/query", None, "scans:read", "read",
-          "Query events (a KQL subset over the tenant's scans and pass events)", _nothing,
-          _no_body,
+          "Query Events, Logs and Metrics (a KQL subset)", _nothing, _no_body,
           body=INSIGHTS, precheck=_insights, response=ref("WalletcrewInsightsResult"),
           tag="Insights", per_minute=INSIGHTS_PER_MINUTE,
-          description="Events: the tenant's scans (Scan:Accepted, Scan:Rejected) and, for "
-          "a key with passes:read, its passes' history (Pass:Created, Pass:Updated, "
-          "Pass:Suspended, Pass:Resumed, Pass:Unlinked, Pass:Deleted, Pass:Expired, "
-          "Pass:Installed, Pass:Uninstalled; kept PASSGATE_EVENT_RETENTION_DAYS), newest "
-          "first. where <column> == <value>, take N, summarize count() by <column>. "
-          "Anything else is a 400 naming "
-          f"it; the tables Logs and Metrics are 501. At most {INSIGHTS_PER_MINUTE} "
-          "requests a minute per key, as The Wallet Crew limits it (429 beyond)."),
+          description="Tables in The Wallet Crew's columns. Events: the tenant's scans "
+          "(Scan:Accepted, Scan:Rejected) and, for a key with passes:read, its passes' "
+          "history (Pass:Created, Pass:Updated, Pass:Suspended, Pass:Resumed, Pass:Unlinked, "
+          "Pass:Deleted, Pass:Expired, Pass:Installed, Pass:Uninstalled; kept "
+          "PASSGATE_EVENT_RETENTION_DAYS), newest first. Logs: the tenant's API requests "
+          "(eventType Request; properties method, path, operation, status, durationMs, "
+          "apiKeyId; kept PASSGATE_REQUEST_LOG_RETENTION_DAYS, 45 by default). Metrics: per "
+          "UTC day of the last 30, metricType Pass:Created, Pass:Installed, Scan:Accepted, "
+          "Scan:Rejected with its count as value. where <column> == <value>, take N, "
+          "summarize count() by <column>; anything else is a 400 naming it. At most "
+          f"{INSIGHTS_PER_MINUTE} requests a minute per key, as The Wallet Crew limits it "
+          "(429 beyond)."),
     Route("GET", f"{B}/barcode/{{type}}/{{data}}", None, "any", "read",
           "A barcode image (PNG)", _nothing, _no_body, query=BARCODE_QUERY,
           precheck=_barcode, response={"type": "string", "contentMediaType": "image/png"},

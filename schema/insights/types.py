@@ -2,12 +2,14 @@
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers import insights as insight_data
+from resolvers import request_logs
+from schema.pagination import Connection, connection, page_args
 
 from ..passes.types import ValidationReason
 
@@ -64,8 +66,42 @@ class Insights:
     top_devices: list[DeviceCount]
 
 
+@strawberry.type(description="One API request made with one of the tenant's keys.")
+class RequestLog:
+    id: strawberry.ID
+    at: datetime
+    method: str
+    path: str = strawberry.field(description="Without the query string.")
+    operation: str | None = strawberry.field(
+        description="The GraphQL operation it ran (a REST route's own operation).")
+    status: int
+    duration_ms: float = strawberry.field(description="Time to answer, in milliseconds.")
+    key_id: str | None = strawberry.field(description="The key's id; never the key.")
+    request_id: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> "RequestLog":
+        return cls(id=strawberry.ID(row.id), at=row.at, method=row.method, path=row.path,
+                   operation=row.operation, status=row.status, duration_ms=row.duration_ms,
+                   key_id=row.key_id, request_id=row.request_id)
+
+
 @strawberry.type
 class InsightQueries:
+    @strawberry.field(description="The tenant's API requests, newest first, kept "
+                                  "PASSGATE_REQUEST_LOG_RETENTION_DAYS (scope scans:read). "
+                                  "Stored in batches: a request shows within about a second.")
+    async def request_logs(
+            self, info: Info, first: int | None = None, after: str | None = None,
+            last: int | None = None, before: str | None = None,
+            since: datetime | None = None, until: datetime | None = None
+    ) -> Connection[RequestLog]:
+        principal = info.context.require("scans:read")
+        page = await request_logs.list_logs(info.context.db, principal.tenant_id,
+                                            page_args(first, after, last, before),
+                                            since=since, until=until)
+        return connection(page, RequestLog.from_row)
+
     @strawberry.field(description="Usage over a range (default: the last 30 days); "
                                   "scope scans:read.")
     async def insights(
