@@ -64,6 +64,8 @@ class Page:
     db: Database
     count_stmt: Select[Any] | None
     counter: Callable[[], Awaitable[int]] | None = None
+    # A sorted list's first row's offset: its cursors are offsets, not ids.
+    offset: int | None = None
 
     async def total_count(self) -> int:
         if self.counter is not None:
@@ -109,11 +111,25 @@ def _window(args: PageArgs) -> _Window:
 
 
 async def paginate(
-    db: Database, stmt: Select[Any], id_col: ColumnElement[str], args: PageArgs
+    db: Database, stmt: Select[Any], id_col: ColumnElement[str], args: PageArgs,
+    order_by: list[ColumnElement[Any]] | None = None,
 ) -> Page:
-    """Run ``stmt`` (already filtered by tenant) one page at a time, newest first."""
+    """Run ``stmt`` (already filtered by tenant) one page at a time, newest first, or in
+    ``order_by`` (then pages are offsets: ``first`` and ``after`` an offset cursor, which is
+    what the page's edges carry)."""
     w = _window(args)
     count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    if order_by:
+        if w.backwards or w.after_id is not None or w.before_id is not None:
+            raise BadInput("a sorted list pages with first and after (the cursors it "
+                           "returned), not last, before or another list's cursor",
+                           field="after")
+        stmt = stmt.order_by(*order_by).limit(w.size + 1).offset(w.offset or None)
+        async with db.read() as conn:
+            rows = list(await conn.execute(stmt))
+        page = _page(rows, w, args, db, count_stmt)
+        page.offset = w.offset
+        return page
     # Newest first: "after" a cursor means older ids.
     if w.after_id is not None:
         stmt = stmt.where(id_col < w.after_id)

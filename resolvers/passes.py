@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from . import checks, events, ids, merge
+from . import checks, events, ids, merge, pass_order
 from . import search as search_index
 from .bulk import insert_many
 from .db import Database
@@ -584,6 +584,7 @@ async def list_passes(
     template_kinds: list[str] | None = None,
     installed: bool | None = None,
     metadata_text: list[tuple[list[str], str]] | None = None,
+    order: list[pass_order.Order] | None = None,
 ) -> Page:
     """Deleted passes are listed only when asked for with ``status: DELETED`` (or, with
     every other pass, ``include_deleted``). ``installed``: with (or without) a wallet
@@ -615,7 +616,8 @@ async def list_passes(
             found = or_(passes.c.name.ilike(like), passes.c.holder_name.ilike(like),
                         passes.c.holder_email.ilike(like))
         stmt = stmt.where(or_(found, passes.c.code == ids.normalise_code(q)))
-    page = await paginate(db, stmt, passes.c.id, args)
+    page = await paginate(db, stmt, passes.c.id, args,
+                          pass_order.clauses(db, order) if order else None)
     states = (STATES if include_deleted and status is None
               else search_index.counted_states(status))
     if states and not (template_id or customer_id or metadata or q or attributes

@@ -42,7 +42,11 @@ class Connection(Generic[T]):
 
 
 def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
-    edges = [Edge(cursor=encode_cursor(r.id), node=convert(r)) for r in page.rows]
+    if page.offset is not None:  # a sorted list: an id says nothing about where a row is
+        edges = [Edge(cursor=offset_cursor(page.offset + i + 1), node=convert(r))
+                 for i, r in enumerate(page.rows)]
+    else:
+        edges = [Edge(cursor=encode_cursor(r.id), node=convert(r)) for r in page.rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -134,16 +134,33 @@ def _indexed(call: Call, pattern: re.Pattern[str]) -> dict[int, dict[str, str]]:
     return out
 
 
-def _check_sort(call: Call) -> None:
-    """passgate lists newest first: sorting by creationDate DESC is that; the rest is 501."""
+# The Wallet Crew's sortBy fields and the graph's PassOrder fields they are.
+SORT_FIELDS = {"id": "VENDOR_ID", "passType": "TEMPLATE_NAME", "creationDate": "CREATED_AT",
+               "lastUpdateDate": "UPDATED_AT", "apple": "APPLE_INSTALLED_AT",
+               "google": "GOOGLE_INSTALLED_AT"}
+SORTABLE = f"{', '.join(SORT_FIELDS)}, identifiers.<key>, metadata.<key>"
+
+
+def _sort(call: Call) -> list[dict[str, Any]]:
+    """``sortBy[i].field|direction`` (ASC by default) as the graph's ``orderBy``."""
+    orders: list[dict[str, Any]] = []
     for i, sort in sorted(_indexed(call, _SORT).items()):
         field, direction = sort.get("field", ""), sort.get("direction", "ASC").upper()
         if direction not in ("ASC", "DESC"):
             raise RestError.bad(f"sortBy[{i}].direction must be ASC or DESC",
                                 f"sortBy[{i}].direction")
-        if (field, direction) != ("creationDate", "DESC"):
-            raise not_offered(f"sorting by {field or '(no field)'} {direction} (passes are "
-                              "listed newest first: sortBy creationDate DESC)")
+        path = field.split(".")
+        order: dict[str, Any] = {"direction": direction}
+        if field in SORT_FIELDS:
+            order["field"] = SORT_FIELDS[field]
+        elif path[0] in ("identifiers", "metadata") and len(path) > 1 and all(path):
+            order.update(field="METADATA",
+                         path=path[1:] if path[0] == "metadata" else path)
+        else:
+            raise RestError.bad(f"sortBy[{i}].field {field!r} is not sortable; fields: "
+                                f"{SORTABLE}", f"sortBy[{i}].field")
+        orders.append(order)
+    return orders
 
 
 async def _prepare_list(call: Call) -> Answer | None:
@@ -153,7 +170,7 @@ async def _prepare_list(call: Call) -> Answer | None:
             raise RestError.bad(f"unknown query parameter {name} (accepted: pageIndex, "
                                 "pageSize, filter[i].field/operator/value, "
                                 "sortBy[i].field/direction)", name)
-    _check_sort(call)
+    call.found["orderBy"] = _sort(call) or None
     metadata: dict[str, Any] = {}
     texts: list[dict[str, Any]] = []
     template_id: str | None = None
@@ -216,6 +233,7 @@ async def _long_page(call: Call) -> Answer:
     while len(rows) < size:
         offset = index * size + len(rows)
         variables: dict[str, Any] = {"filter": call.found.get("filter"),
+                                     "orderBy": call.found.get("orderBy"),
                                      "first": min(MAX_PAGE_SIZE, size - len(rows))}
         if offset:
             variables["after"] = offset_cursor(offset)
@@ -238,7 +256,8 @@ def _empty_page() -> Answer:
 
 def _list_passes(call: Call) -> dict[str, Any]:
     index, size = call.query.get("pageIndex", 0), call.query.get("pageSize", 20)
-    variables: dict[str, Any] = {"filter": call.found.get("filter"), "first": size}
+    variables: dict[str, Any] = {"filter": call.found.get("filter"),
+                                 "orderBy": call.found.get("orderBy"), "first": size}
     if index:
         variables["after"] = offset_cursor(index * size)
     return variables
@@ -604,8 +623,11 @@ ROUTES: list[Route] = [
           description="Filters: filter[i].field (identifiers.<key>, metadata.<key>, "
                       "passType, installationStatus: installed or notInstalled), "
                       "filter[i].operator (equals), filter[i].value; all must "
-                      "match. sortBy[i]: creationDate DESC only (the order passes are "
-                      "listed in). Voided (deleted) passes are not listed."),
+                      "match. sortBy[i].field (id, passType, creationDate, lastUpdateDate, "
+                      "apple, google: the first install in that wallet, identifiers.<key>, "
+                      "metadata.<key>: compared as text), sortBy[i].direction (ASC by "
+                      "default, DESC); missing values sort last, then newest first. "
+                      "Without sortBy: newest first. Voided (deleted) passes are not listed."),
     Route("POST", f"{B}/passes", "WalletcrewCreatePass", "passes:write", "write",
           "Create a pass", _create_pass, _created, status=201, body=CREATE_PASS,
           query=PASS_TYPE_QUERY, precheck=_prepare_create, tag="Passes",

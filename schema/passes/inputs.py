@@ -1,6 +1,7 @@
 """Inputs of the pass mutations and the passes filter."""
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from strawberry import UNSET
@@ -145,3 +146,33 @@ class PassFilter:
         default=None, description="true: passes installed in a wallet (a device registered "
                                   "for updates); false: passes that are not."
     )
+
+
+@strawberry.enum(description="What a pass list can be sorted by.")
+class PassOrderField(Enum):
+    ID = "id"
+    VENDOR_ID = strawberry.enum_value("vendor_id", description="externalId when the pass "
+                                      "has one (a moved pass), else id")
+    TEMPLATE_NAME = "template_name"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    APPLE_INSTALLED_AT = "apple_installed_at"
+    GOOGLE_INSTALLED_AT = "google_installed_at"
+    METADATA = "metadata"
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input(description="One sort key. Missing values sort last either way; the pass "
+                              "id (newest first) breaks ties. A sorted list pages with first "
+                              "and after.")
+class PassOrder:
+    field: PassOrderField
+    direction: OrderDirection = OrderDirection.ASC
+    path: list[str] | None = strawberry.field(
+        default=None, description="METADATA: the keys of a value inside metadata, compared "
+                                  "as text.")

@@ -5,10 +5,11 @@ from strawberry.types import Info
 
 from resolvers import passes as pass_data
 from resolvers.errors import BadInput
+from resolvers.pass_order import Order
 from schema.ids import raw_id
 from schema.pagination import Connection
 
-from .inputs import PassFilter
+from .inputs import OrderDirection, PassFilter, PassOrder
 from .types import Pass, pass_connection
 
 
@@ -41,6 +42,7 @@ class PassQueries:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        order_by: list[PassOrder] | None = None,
     ) -> Connection[Pass]:
         f = filter or PassFilter()
         return await pass_connection(
@@ -59,4 +61,6 @@ class PassQueries:
             installed=f.installed,
             metadata_text=[(m.path, m.contains) for m in f.metadata_text]
             if f.metadata_text else None,
+            order=[Order(o.field.value, o.direction is OrderDirection.DESC, tuple(o.path or ()))
+                   for o in order_by] if order_by else None,
         )
