@@ -1,5 +1,6 @@
 """Tenants, API keys and the principal a request acts as."""
 
+import asyncio
 import hmac
 import time
 from dataclasses import dataclass
@@ -241,9 +242,16 @@ class KeyAuthenticator:
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         self._accounts: dict[str, tuple[float, tuple[Principal, str] | None]] = {}
         self._touched: dict[str, float] = {}
+        self._loading: dict[str, asyncio.Future[Principal | None]] = {}
+
+    def _loaded(self, digest: str, done: asyncio.Future[Principal | None]) -> None:
+        self._loading.pop(digest, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter gets it raised
 
     def forget(self, key_hash: str) -> None:
         self._cache.pop(key_hash, None)
+        self._loading.pop(key_hash, None)
 
     async def authenticate(self, raw: str) -> Principal | None:
         """The key's principal, or None for an unknown, revoked or expired key."""
@@ -254,7 +262,14 @@ class KeyAuthenticator:
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]
-        principal = await self._load(digest)
+        # One load per key at a time: when the entry of a busy key expires, the requests in
+        # flight wait for one query instead of each taking a connection of their own. The
+        # load is a task of its own, so a request that goes away does not cancel it.
+        loading = self._loading.get(digest)
+        if loading is None:
+            loading = self._loading[digest] = asyncio.ensure_future(self._load(digest))
+            loading.add_done_callback(lambda done: self._loaded(digest, done))
+        principal = await asyncio.shield(loading)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl, principal)
