@@ -3,13 +3,14 @@
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 T = TypeVar("T")
@@ -40,10 +41,13 @@ class Database:
         # what is stored can always be sent back (the json module would give a big int).
         kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads,
                                   "json_serializer": dump_json}
-        if not self.is_sqlite:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+        # SQLite too: the default pool (5) closes and reopens connections (and aiosqlite's
+        # threads) whenever a burst of readers overflows it.
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock: asyncio.Lock | None = None
+        self._writer: AsyncConnection | None = None  # SQLite: sqlite_transaction's own
+        self._inline: sqlite3.Connection | None = None  # and its loop-thread connection
         # Write domain events to the outbox (resolvers/events.py). Off only to measure its cost.
         self.outbox = True
         if self.is_sqlite:
@@ -73,34 +77,97 @@ class Database:
             yield conn
 
     async def sqlite_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """SQLite only: run ``fn`` inside ``BEGIN IMMEDIATE … COMMIT`` in the driver's own
-        thread, in one hop from the event loop.
+        """SQLite only: run ``fn`` inside ``BEGIN IMMEDIATE … COMMIT``, behind the write lock,
+        on the event loop's own thread.
 
-        The write lock is then held for the SQL alone, not for every trip back through a busy
-        event loop between statements; this is what lets SQLite keep up on the hot path.
+        The hot path's transaction is a few statements on indexed rows, fsync-free in WAL
+        with ``synchronous=NORMAL``: run inline it takes less time than the two thread
+        switches and wake-ups of a hop to the driver's thread (measured in bench/). It must
+        never wait, though: the inline connection has no busy timeout, and when another
+        process holds the write lock (the CLI, a backup) the transaction goes to the
+        driver's thread, which waits there on ``busy_timeout`` without blocking the loop.
         """
         assert self._write_lock is not None, "sqlite_transaction needs SQLite"
-        # Lock before connection, as in ``write()``: the other order deadlocks once every
-        # pooled connection waits for the lock while the lock holder waits for a connection.
-        async with self._write_lock, self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver = raw.driver_connection  # aiosqlite.Connection, same pool, same pragmas
+        async with self._write_lock:
+            inline = self._inline_connection()
+            if inline is not None:
+                try:
+                    inline.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) and "busy" not in str(e):
+                        raise
+                else:
+                    return _finish(inline, fn)
+            # One pooled connection kept for this path (same pragmas): given back to the
+            # pool after every transaction, it would cost a ROLLBACK in the driver's
+            # thread, a second hop as dear as the transaction itself.
+            if self._writer is None:
+                self._writer = await self.engine.connect()
+            raw = await self._writer.get_raw_connection()
+            driver = raw.driver_connection  # aiosqlite.Connection
 
             def run() -> T:
                 c = driver._conn
                 c.execute("BEGIN IMMEDIATE")
-                try:
-                    result = fn(c)
-                except BaseException:
-                    c.execute("ROLLBACK")
-                    raise
-                c.execute("COMMIT")
-                return result
+                return _finish(c, fn)
 
             return await driver._execute(run)
 
+    def _inline_connection(self) -> sqlite3.Connection | None:
+        """The loop thread's own connection to the database file (None for in-memory)."""
+        if self._inline is None:
+            path = self.url.database
+            if not path or path == ":memory:" or path.startswith("file:"):
+                return None
+            c = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            for pragma in _SQLITE_PRAGMAS:
+                c.execute(pragma)
+            c.execute("PRAGMA busy_timeout=0")
+            self._inline = c
+        return self._inline
+
+    async def pg_fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
+        """PostgreSQL only: one statement in autocommit on a pooled connection's driver
+        (asyncpg, with the engine's JSON codecs), its first row or None. For the hot path,
+        whose statement is compiled once; a constraint violation is SQLAlchemy's
+        ``IntegrityError``, as it would be through the engine."""
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            try:
+                return await raw.driver_connection.fetchrow(sql, *args)
+            except Exception as e:
+                if not _integrity(e):
+                    raise
+                raise IntegrityError(sql, list(args), e) from e
+
     async def dispose(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         await self.engine.dispose()
+
+
+_SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+                   "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL")
+
+
+def _integrity(e: Exception) -> bool:
+    """asyncpg's integrity errors, without importing asyncpg where SQLite is all there is."""
+    return any(c.__name__ == "IntegrityConstraintViolationError" for c in type(e).__mro__)
+
+
+def _finish(c: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """The body of a transaction begun on ``c``: committed, or rolled back on any error."""
+    try:
+        result = fn(c)
+    except BaseException:
+        c.execute("ROLLBACK")
+        raise
+    c.execute("COMMIT")
+    return result
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -109,10 +176,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

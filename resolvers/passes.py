@@ -847,15 +847,32 @@ async def _consume_postgresql(
         "s_location": scan_values["location"],
         "s_key": scan_values["operator_key_id"],
     }
-    statement = _CONSUME_AND_RECORD
-    if db.outbox:
-        statement, values["e_id"] = _CONSUME_RECORD_EMIT, ids.new_id("event")
-    async with _single_statements(db) as conn:
-        hit = (await conn.execute(statement, values)).first()
+    emit = db.outbox
+    if emit:
+        values["e_id"] = ids.new_id("event")
+    sql, names, defaults = _pg_statement(db, emit)
+    hit = await db.pg_fetchrow(sql, [values[n] if n in values else defaults[n] for n in names])
     if hit is None:
         return await _consume(db, params, scan_values)
+    hit = tuple(hit)
     row = _PASS_ROW.cls._make(hit[:_N_PASS_COLUMNS])
     return row, None, _SCAN_ROW.cls._make(hit[_N_PASS_COLUMNS:])
+
+
+_PG_STATEMENTS: dict[bool, tuple[str, list[str], dict[str, Any]]] = {}
+
+
+def _pg_statement(db: Database, emit: bool) -> tuple[str, list[str], dict[str, Any]]:
+    """The accepted case's statement compiled once for the driver: its SQL, the order of its
+    parameters and their fixed values (``literal``s). Sent with the driver itself, it skips
+    SQLAlchemy's per-execution work (about half a millisecond of CPU per scan)."""
+    found = _PG_STATEMENTS.get(emit)
+    if found is None:
+        compiled = (_CONSUME_RECORD_EMIT if emit else _CONSUME_AND_RECORD).compile(
+            dialect=db.engine.dialect)
+        found = _PG_STATEMENTS[emit] = (compiled.string, list(compiled.positiontup or ()),
+                                        dict(compiled.params))
+    return found
 
 
 async def _consume(

@@ -1,8 +1,11 @@
 """validatePass: usage rules, reasons, idempotent scan ids, dry runs, scans in the graph."""
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.fragments import CREATE_PASS, VALIDATE
 
@@ -172,3 +175,25 @@ async def test_scan_filters(api):
     )
     assert [data[k]["totalCount"] for k in ("accepted", "rejected", "recent", "future")] == [
         1, 1, 2, 0]
+
+
+async def test_sqlite_scan_waits_out_another_process_without_blocking(api, backend, db_url):
+    """The gate's SQLite transaction runs on the event loop's thread, but never waits there:
+    while another process (here a plain sqlite3 connection) holds the write lock, the scan
+    waits in the driver's thread, the server answers other requests meanwhile, and the scan
+    goes through once the lock is released."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single writer")
+    p = await new_pass(api)
+    holder = sqlite3.connect(make_url(db_url).database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        scan = asyncio.ensure_future(validate(api, p["code"]))
+        await asyncio.sleep(0.5)
+        assert not scan.done()
+        assert (await api.gql("{ viewer { plan } }"))["viewer"]["plan"]
+        holder.execute("COMMIT")
+        r = await asyncio.wait_for(scan, 10)
+    finally:
+        holder.close()
+    assert r["valid"] is True and r["pass"]["usagesCount"] == 1
