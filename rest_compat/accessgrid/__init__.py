@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ..engine import Dialect
 from ..openapi_types import array, obj, ref
+from .present import EVENT_FILTER
 from .routes import ROUTES
 
 # The graph's names that reach error messages, in AccessGrid's spelling: the message is all
@@ -60,8 +61,8 @@ SCHEMAS = {
                            label_secondary_color="str"),
         metadata="obj"),
     "AccessGridEventLog": obj(
-        logs=array(obj(id="str", event={"type": "string", "enum": [
-            "access_granted", "access_denied"]}, created_at="time", ip_address="str?",
+        logs=array(obj(id="str", event={"type": "string", "enum": list(EVENT_FILTER)},
+                       created_at="time", ip_address="str?",
             user_agent="str?", metadata=obj(device="str?", platform="str?", card_id="str?",
                                             template_id="str", location="str?",
                                             reason="str?"))),

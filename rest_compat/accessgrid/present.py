@@ -132,35 +132,52 @@ def template(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Scans as AccessGrid events, and the event types a filter may ask for.
+# The event log's names: scans as access_granted / access_denied; card events by the
+# event_type values AccessGrid's SDKs document (issue, install, update, suspend, resume,
+# unlink), and passgate's own for the rest of a card's life (delete, expire, uninstall).
 EVENT = {"ACCEPTED": "access_granted", "REJECTED": "access_denied"}
-EVENT_FILTER = {event: result for result, event in EVENT.items()}
+CARD_EVENT = {
+    "pass.created": "issue", "pass.installed": "install", "pass.updated": "update",
+    "pass.suspended": "suspend", "pass.resumed": "resume", "pass.unlinked": "unlink",
+    "pass.deleted": "delete", "pass.expired": "expire", "pass.uninstalled": "uninstall",
+}
+# filters[event_type] → (activity types, scan result)
+EVENT_FILTER: dict[str, tuple[str, str | None]] = {
+    **{event: ("pass.scanned", result) for result, event in EVENT.items()},
+    **{event: (dotted, None) for dotted, event in CARD_EVENT.items()},
+}
+PLATFORM = {"apple": "ios", "google": "android"}
 
 
-def event(s: dict[str, Any], template_id: str) -> dict[str, Any]:
+def event(entry: dict[str, Any], template_id: str) -> dict[str, Any]:
+    """One entry of AccessGrid's event log (``id, event, created_at, ip_address,
+    user_agent, metadata {device, platform, card_id, template_id}``), plus a scan's
+    ``location`` and ``reason`` in its metadata (null for card events)."""
+    scan, card = entry["scan"], entry["pass"]
+    metadata = {
+        "device": entry["deviceId"],
+        "platform": PLATFORM.get(entry["platform"] or ""),
+        "card_id": raw_id(card["id"]) if card else None,
+        "template_id": template_id,
+        "location": scan["location"] if scan else None,
+        "reason": enum_out(scan["reason"]) if scan else None,
+    }
     return {
-        "id": raw_id(s["id"]),
-        "event": EVENT[s["result"]],
-        "created_at": iso(s["scannedAt"]),
+        "id": entry["id"],
+        "event": EVENT[scan["result"]] if scan is not None else CARD_EVENT[entry["type"]],
+        "created_at": iso(entry["occurredAt"]),
         "ip_address": None,
         "user_agent": None,
-        "metadata": {
-            "device": s["deviceId"],
-            "platform": None,
-            "card_id": raw_id(s["pass"]["id"]) if s["pass"] else None,
-            "template_id": template_id,
-            "location": s["location"],
-            "reason": enum_out(s["reason"]),
-        },
+        "metadata": metadata,
     }
 
 
 def event_log(data: dict[str, Any], template_id: str, query: dict[str, Any]
               ) -> dict[str, Any]:
-    conn = data.get("scans") or {"nodes": [], "totalCount": 0}
+    conn = data["template"]["activity"]
     per_page = query.get("per_page", 20)
     return {
-        "logs": [event(s, template_id) for s in conn["nodes"]],
+        "logs": [event(e, template_id) for e in conn["nodes"]],
         "pagination": {"current_page": query.get("page", 1), "per_page": per_page,
                        "total_pages": total_pages(conn["totalCount"], per_page),
                        "total_count": conn["totalCount"]},

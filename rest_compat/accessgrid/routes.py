@@ -106,14 +106,20 @@ CREATE_TEMPLATE = spec(F("name", required=True, nullable=False, max_length=200,
                          pattern=NOT_BLANK),
                        *TEMPLATE_FIELDS[1:])
 UPDATE_TEMPLATE = spec(*TEMPLATE_FIELDS, at_least_one=True)
+_EVENT_TYPES = ", ".join(P.EVENT_FILTER)
 LOGS = spec(
     *PAGE,
     F("filters[device]", to="deviceId", max_length=200,
-      description="the device that reported the scan"),
+      description="the device that reported a scan (card events, which have none, are then "
+                  "left out)"),
     F("filters[start_date]", "datetime", to="since"),
     F("filters[end_date]", "datetime", to="until", description="exclusive"),
     F("filters[event_type]", to="eventType", max_length=100,
-      description="access_granted or access_denied; other types are never recorded"),
+      description=f"one of {_EVENT_TYPES}"),
+    F("device", max_length=200, description="filters[device] as some SDKs send it"),
+    F("start_date", "datetime", description="filters[start_date] as some SDKs send it"),
+    F("end_date", "datetime", description="filters[end_date] as some SDKs send it"),
+    F("event_type", max_length=100, description="filters[event_type] as some SDKs send it"),
     SIG,
     strict=False,
 )
@@ -261,15 +267,25 @@ def _update_template(call: Call) -> dict[str, Any]:
 
 def _logs(call: Call) -> dict[str, Any]:
     template_id, q = _template_id(call), call.query
-    flt: dict[str, Any] = {"templateId": template_id, **pick(q, ("deviceId", "since", "until"))}
-    none = False
-    if q.get("eventType") is not None:
-        result = P.EVENT_FILTER.get(q["eventType"])
-        none = result is None  # installs and the like: passgate records none
+    values: dict[str, Any] = {"id": template_id,
+                              **pick(q, ("deviceId", "since", "until")),
+                              **page_window(q, limit_name="per_page")}
+    for flat, name in _FLAT_FILTER.items():
+        if q.get(flat) is not None:  # Go, C#, Java: device=…, not filters[device]=…
+            values.setdefault(name, q[flat])
+    event_type = q.get("eventType", q.get("event_type"))
+    if event_type is not None:
+        if event_type not in P.EVENT_FILTER:
+            raise RestError.bad(f"unknown event_type {event_type!r}; event types: "
+                                f"{', '.join(P.EVENT_FILTER)}", "filters[event_type]")
+        dotted, result = P.EVENT_FILTER[event_type]
+        values["types"] = [dotted]
         if result is not None:
-            flt["result"] = result
-    return {"id": template_id, "filter": flt, "none": none,
-            **page_window(q, limit_name="per_page")}
+            values["result"] = result
+    return values
+
+
+_FLAT_FILTER = {"device": "deviceId", "start_date": "since", "end_date": "until"}
 
 
 # --- webhooks ------------------------------------------------------------------------
@@ -376,7 +392,7 @@ ROUTES: list[Route] = [
           tag="Card templates",
           description="passgate has no review step: the status is always ready."),
     Route("GET", f"{T}/{{id}}/logs", "AgTemplateLogs", "scans:read", "read",
-          "A card template's event log (scans of its key cards)", _logs,
+          "A card template's event log (its key cards' scans and lifecycle events)", _logs,
           lambda d, c: P.event_log(d, c.params["id"], c.query), query=LOGS,
           response=ref("AccessGridEventLog"), tag="Card templates"),
     Route("POST", W, "AgCreateWebhook", "webhooks:write", "write", "Create a webhook",

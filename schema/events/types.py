@@ -12,6 +12,7 @@ from schema.scalars import JSON
 
 if TYPE_CHECKING:
     from schema.passes.types import Pass
+    from schema.scans.types import Scan
 
 
 @strawberry.type(description="A domain event: what changed, when, and the object after it.")
@@ -34,6 +35,43 @@ class Event:
 
     @strawberry.field(name="pass", description="The pass a pass.* event is about, as it is "
                                                "now (null for other events).")
+    async def pass_(
+        self, info: Info
+    ) -> Annotated["Pass", strawberry.lazy("schema.passes.types")] | None:
+        from schema.passes.types import Pass
+
+        if self.pass_id is None:
+            return None
+        row = await info.context.loaders["pass"].load(self.pass_id)
+        return Pass.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="One row of a template's activity: a scan of one of its passes "
+                             "(type pass.scanned, with the scan) or a lifecycle event of one "
+                             "of them (pass.created … pass.installed).")
+class ActivityEntry:
+    id: strawberry.ID = strawberry.field(description="The scan's id, or the event's.")
+    type: str = strawberry.field(description="Dotted name: pass.scanned, pass.created, …")
+    occurred_at: datetime
+    scan: Annotated["Scan", strawberry.lazy("schema.scans.types")] | None
+    platform: str | None = strawberry.field(
+        description="Installs and uninstalls: the wallet (apple, google).")
+    device_id: str | None = strawberry.field(
+        description="The scanning device; for installs, the wallet's device.")
+    pass_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_entry(cls, entry: Any) -> "ActivityEntry":
+        from schema.scans.types import Scan
+
+        scan = Scan.from_row(entry.scan) if entry.scan is not None else None
+        installation = (entry.data or {}).get("installation") or {}
+        return cls(id=strawberry.ID(entry.ref), type=entry.type, occurred_at=entry.at,
+                   scan=scan, platform=installation.get("platform"),
+                   device_id=scan.device_id if scan else installation.get("device_library_id"),
+                   pass_id=entry.pass_id)
+
+    @strawberry.field(name="pass", description="The pass, as it is now.")
     async def pass_(
         self, info: Info
     ) -> Annotated["Pass", strawberry.lazy("schema.passes.types")] | None:

@@ -16,7 +16,9 @@ from schema.scalars import JSON
 from ..passes.types import PassStatus, PassType
 
 if TYPE_CHECKING:
+    from schema.events.types import ActivityEntry
     from schema.passes.types import Pass
+    from schema.scans.types import ScanResult
 
 
 @strawberry.enum
@@ -163,6 +165,42 @@ class Template(relay.Node):
         return await child_pass_connection(info, "template", self.id,
                                            (first, after, last, before),
                                            status.value if status else None)
+
+    @strawberry.field(description=(
+        "Scans of this template's passes and, for a key with passes:read (or webhooks:read), "
+        "their lifecycle events (pass.created, pass.updated, pass.suspended, pass.resumed, "
+        "pass.unlinked, pass.deleted, pass.expired, pass.installed, pass.uninstalled; kept "
+        "as long as events are), newest first (scope scans:read). types takes names in any "
+        "dialect and wildcards; deviceId (the scanning device) leaves the lifecycle events "
+        "out."))
+    async def activity(
+        self,
+        info: Info,
+        types: list[str] | None = None,
+        result: Annotated["ScanResult", strawberry.lazy("schema.scans.types")] | None = None,
+        device_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated["ActivityEntry", strawberry.lazy("schema.events.types")]]:
+        from resolvers import activity
+        from resolvers import events as event_data
+        from schema.events.types import ActivityEntry
+        from schema.pagination import connection, page_args
+
+        principal = info.context.require("scans:read")
+        readable = [activity.SCANNED]
+        if principal.has("passes:read") or principal.has("webhooks:read"):
+            readable += activity.CARD_TYPES
+        wanted = [t for t in readable if types is None or event_data.matches(types, t)]
+        page = await activity.template_activity(
+            info.context.db, principal.tenant_id, self.id, page_args(first, after, last, before),
+            types=wanted, result=result.value if result else None, device_id=device_id,
+            since=since, until=until)
+        return connection(page, ActivityEntry.from_entry)
 
 
 @strawberry.type
