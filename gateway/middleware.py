@@ -23,8 +23,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PUBLIC_PATHS = ("/", "/metrics", *DOCS_PATHS)  # /metrics: its own token (gateway/metrics.py)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/", "/wallet/")
-# The Wallet Crew's PassKit web service: devices authenticate with ApplePass, not a key.
-_WALLETCREW_PASSKIT = re.compile(r"^/api/ten_[^/]+/passes/apple/v1/")
+# The Wallet Crew's PassKit web service (devices authenticate with ApplePass, not a key) and
+# Google Wallet's callbacks (Google signs the body).
+_WALLETCREW_PASSKIT = re.compile(r"^/api/ten_[^/]+/passes/(apple/v1/|google$)")
 
 
 CREDENTIAL_HEADERS = ("Authorization", "X-API-KEY", "X-ACCT-ID", "X-PAYLOAD-SIG")

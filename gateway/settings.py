@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     apns_url: str = "https://api.push.apple.com"
     apns_ca_file: Path | None = None  # extra trust for a staging or test APNs endpoint
     google_wallet_api_url: str = "https://walletobjects.googleapis.com"
+    # Google's keys that sign Google Wallet's save/delete callbacks (ECv2SigningOnly).
+    google_wallet_keys_url: str = "https://pay.google.com/gp/m/issuer/keys"
     # Instance-wide wallet identities for tenants without their own (a tenant's own Apple or
     # Google settings win). Certificates and keys: a file path or the PEM itself.
     apple_pass_type_id: str | None = None

@@ -167,6 +167,7 @@ async def template_image(request: web.Request) -> web.Response:
 
 def install(app: web.Application) -> None:
     """Routes and per-process caches of the wallet side."""
+    from . import google_callbacks
     from . import passkit as passkit_service  # it builds on this module
     from .wallet_push import wallet_push_context
 
@@ -176,4 +177,5 @@ def install(app: web.Application) -> None:
     app.router.add_get("/wallet/templates/{template_id}/{name}", template_image)
     app.router.add_get("/p/{code}/barcode.{ext:png|svg}", public_barcode)
     passkit_service.install(app)
+    google_callbacks.install(app)
     app.cleanup_ctx.append(wallet_push_context)

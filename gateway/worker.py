@@ -8,8 +8,9 @@ tasks. Per webhook at most ``per_webhook`` requests are in flight in a process: 
 its limit is left out of the next claims, so other endpoints and tenants keep moving.
 Every ``sweep_seconds`` it also sweeps: passes whose validity ended get their pass.expired
 event (``resolvers/expiry.py``; once, however many workers sweep), events and finished
-deliveries older than ``retention`` are pruned (``resolvers/retention.py``), and request logs
-older than ``request_log_retention`` (``resolvers/request_logs.py``).
+deliveries older than ``retention`` are pruned (``resolvers/retention.py``), as are request
+logs older than ``request_log_retention`` (``resolvers/request_logs.py``) and the nonces of
+Google Wallet callbacks whose messages expired.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from redis.asyncio import Redis
 from resolvers import deliveries, expiry, request_logs, retention, secretbox
 from resolvers.db import Database
 from resolvers.live import LiveHub
+from resolvers.wallet import google_callbacks
 from resolvers.webhooks import SECRET_PURPOSE
 from rest_compat.events import WIRES
 
@@ -138,6 +140,7 @@ class DeliveryWorker:
         if self.request_log_retention is not None:
             logs = await request_logs.prune(self.db, now - self.request_log_retention, batch)
             pruned, full = pruned + logs, full or logs >= batch
+        await google_callbacks.prune_nonces(self.db, now)  # of messages that have expired
         if not full:
             self._next_sweep = time.monotonic() + self.sweep_seconds
         return announced + pruned

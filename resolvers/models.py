@@ -361,6 +361,19 @@ class WalletPush(SQLModel, table=True):
     created_at: datetime
 
 
+class WalletCallbackNonce(SQLModel, table=True):
+    """A Google Wallet callback already applied (its nonce), kept until the message expires:
+    Google may deliver one twice (``resolvers/wallet/google_callbacks.py``)."""
+
+    __tablename__ = "wallet_callback_nonces"
+    __table_args__ = (Index("ix_wallet_callback_nonces_expires_at", "expires_at"),)
+
+    nonce: str = Field(primary_key=True, max_length=200)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=40)
+    expires_at: datetime
+    received_at: datetime
+
+
 tenants = Tenant.__table__
 api_keys = ApiKey.__table__
 templates = Template.__table__
@@ -375,6 +388,7 @@ webhooks = Webhook.__table__
 wallet_settings = WalletSettings.__table__
 wallet_registrations = WalletRegistration.__table__
 wallet_pushes = WalletPush.__table__
+wallet_callback_nonces = WalletCallbackNonce.__table__
 
 
 # SQLite makes only an INTEGER PRIMARY KEY an auto-incrementing rowid alias.

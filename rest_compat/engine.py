@@ -98,6 +98,13 @@ class Route:
     per_minute: int | None = None
     # Routes naming the same bucket share that cap (PassEngine's /webhooks: 10 a minute).
     per_minute_bucket: str | None = None
+    # Served by gateway/ (a device or wallet protocol with its own authentication: Apple's
+    # PassKit web service, Google Wallet's callbacks), not by an operation: listed in the
+    # table only so the dialect's OpenAPI document describes it; never mounted from here.
+    external: bool = False
+    # Parts of the OpenAPI operation that are the route's own rather than the dialect's
+    # (an external route's answers, security, body), laid over the generated ones.
+    openapi: dict[str, Any] | None = None
 
 
 def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
@@ -353,6 +360,8 @@ def install(app: web.Application, schema: Schema, context_factory: ContextFactor
     for dialect in dialects:
         dialect.operations = load_operations(dialect.folder, schema._schema)
         for route in dialect.routes:
+            if route.external:  # mounted by gateway/, documented only
+                continue
             if route.operation is None and route.precheck is None:
                 raise RuntimeError(f"{dialect.name}: {route.path} has neither an operation "
                                    "nor a precheck")

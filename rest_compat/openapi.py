@@ -5,6 +5,7 @@ both shapes with ``anyOf`` and says that the key's dialect decides (``oneOf`` wo
 false: an error body such as ``{"error": "…", "message": "…"}`` fits both).
 """
 
+import copy
 import re
 from typing import Any
 
@@ -91,6 +92,8 @@ def _operation(dialect: Dialect, route: Route) -> dict[str, Any]:
     if route.anonymous:  # no key, no plan or rate check: never a 401, 403 or 429
         for status in ("401", "403", "429"):
             op["responses"].pop(status, None)
+    if route.openapi is not None:  # a protocol of its own (gateway/): its own answers
+        op.update(copy.deepcopy(route.openapi))
     return op
 
 

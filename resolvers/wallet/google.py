@@ -33,6 +33,8 @@ MAX_LINK = 1800
 VERTICALS = {"event_ticket": "eventTicket", "membership": "loyalty", "coupon": "offer"}
 BARCODES = {"qr": "QR_CODE", "pdf417": "PDF_417", "aztec": "AZTEC", "code128": "CODE_128"}
 
+# Where Google reports saves and deletes (gateway/google_callbacks.py), under the base URL.
+CALLBACK_PATH = "/wallet/google/callbacks"
 
 def vertical_of(template: Any | None) -> str:
     return VERTICALS.get(template.kind if template is not None else "generic", "generic")
@@ -66,9 +68,12 @@ def _title(row: Any, template: Any | None) -> str:
 
 
 def wallet_class(signer: GoogleSigner, row: Any, template: Any | None, *, issuer_name: str,
-                 logo_url: str) -> dict[str, Any]:
+                 logo_url: str, callback_url: str | None = None) -> dict[str, Any]:
+    """The template's class; ``callback_url`` is where Google reports saves and deletes."""
     vertical = vertical_of(template)
     data: dict[str, Any] = {"id": class_id(signer, template)}
+    if callback_url is not None:
+        data["callbackOptions"] = {"url": callback_url}
     title = template.name if template is not None else _title(row, template)
     if vertical == "eventTicket":
         data.update(issuerName=issuer_name, eventName=_text(title), reviewStatus="UNDER_REVIEW")
@@ -137,11 +142,13 @@ class SaveLink:
 
 
 def save_link(signer: GoogleSigner, row: Any, template: Any | None, *, origins: list[str],
-              issuer_name: str, logo_url: str, now: datetime) -> SaveLink:
+              issuer_name: str, logo_url: str, now: datetime,
+              callback_url: str | None = None) -> SaveLink:
     """The full link when it fits in 1,800 characters, else the skinny one."""
     vertical = vertical_of(template)
     obj = wallet_object(signer, row, template, now=now, logo_url=logo_url)
-    klass = wallet_class(signer, row, template, issuer_name=issuer_name, logo_url=logo_url)
+    klass = wallet_class(signer, row, template, issuer_name=issuer_name, logo_url=logo_url,
+                         callback_url=callback_url)
     url = SAVE_URL + save_jwt(signer, vertical, origins, klass=klass, obj=obj)
     if len(url) <= MAX_LINK:
         return SaveLink(url, False)
@@ -204,10 +211,12 @@ class WalletApi:
             "messageType": "TEXT_AND_NOTIFY"}})
 
     async def sync_pass(self, signer: GoogleSigner, row: Any, template: Any | None, *,
-                        issuer_name: str, logo_url: str, now: datetime) -> ApiResult:
+                        issuer_name: str, logo_url: str, now: datetime,
+                        callback_url: str | None = None) -> ApiResult:
         """The pass's class and object, inserted or brought up to date."""
         vertical = vertical_of(template)
-        klass = wallet_class(signer, row, template, issuer_name=issuer_name, logo_url=logo_url)
+        klass = wallet_class(signer, row, template, issuer_name=issuer_name, logo_url=logo_url,
+                             callback_url=callback_url)
         result = await self.upsert(signer, f"{vertical}Class", klass)
         if not result.ok:
             return result
@@ -225,12 +234,13 @@ async def save_url(signer: GoogleSigner, row: Any, template: Any | None, *,
     """The full save link, or the skinny one after inserting the class and object through
     the Wallet API (a link may not pass 1,800 characters). ``logo_path``: the public path
     of the logo (``template_images.logo_path``)."""
-    logo_url = base_url + logo_path
+    logo_url, callback_url = base_url + logo_path, base_url + CALLBACK_PATH
     link = save_link(signer, row, template, origins=[base_url], issuer_name=issuer_name,
-                     logo_url=logo_url, now=now)
+                     logo_url=logo_url, now=now, callback_url=callback_url)
     if link.skinny:
         result = None if api is None else await api.sync_pass(
-            signer, row, template, issuer_name=issuer_name, logo_url=logo_url, now=now)
+            signer, row, template, issuer_name=issuer_name, logo_url=logo_url, now=now,
+            callback_url=callback_url)
         if result is None or not result.ok:
             detail = f" ({result.status}: {result.detail[:120]})" if result else ""
             raise SaveLinkUnavailable(

@@ -78,7 +78,7 @@ async def register(db: Database, row: Any, device_id: str, pass_type_id: str,
             .returning(wallet_registrations.c.id))
     async with db.write() as conn:
         if (await conn.execute(stmt)).first() is not None:
-            await _installation_event(conn, db, "pass.installed", row.id, values)
+            await installation_event(conn, db, "pass.installed", row.id, values)
             return True
         await conn.execute(update(wallet_registrations).where(*_same(device_id, pass_type_id,
                                                                      row.id))
@@ -86,7 +86,7 @@ async def register(db: Database, row: Any, device_id: str, pass_type_id: str,
     return False
 
 
-async def _installation_event(conn: Any, db: Database, event_type: str, pass_id: str,
+async def installation_event(conn: Any, db: Database, event_type: str, pass_id: str,
                               registration: Any) -> None:
     """pass.installed / pass.uninstalled in the registration's transaction: the pass as it
     now is, and the installation (platform, device, how many devices now hold the pass)."""
@@ -115,7 +115,7 @@ async def unregister(db: Database, row: Any, device_id: str, pass_type_id: str) 
                                    .where(*_same(device_id, pass_type_id, row.id))
                                    .returning(wallet_registrations))).first()
         if gone is not None:
-            await _installation_event(conn, db, "pass.uninstalled", row.id, gone._mapping)
+            await installation_event(conn, db, "pass.uninstalled", row.id, gone._mapping)
     return gone is not None
 
 

@@ -148,7 +148,8 @@ async def deliver_google(db: Database, server_secret: bytes, api: WalletApi,
         if not class_patched:
             class_patched = True
             klass = google.wallet_class(signer, row, template, logo_url=logo_url,
-                                        issuer_name=settings.apple_organization or "passgate")
+                                        issuer_name=settings.apple_organization or "passgate",
+                                        callback_url=base_url + google.CALLBACK_PATH)
             result = await api.patch(signer, f"{google.vertical_of(template)}Class", klass)
             if not result.ok and result.status != 404:
                 report.failed.append(PushResult(klass["id"], result.status, result.detail))

@@ -19,7 +19,7 @@ from ..errors import RestError
 from ..fields import HEX_COLOUR, F, spec
 from ..openapi_types import array, ref
 from ..present import MAX_PAGE, own_id, raw_id
-from . import barcode, insights
+from . import barcode, insights, wallet_routes
 from . import present as P
 
 B = "/api/{tenantId}"
@@ -712,9 +712,7 @@ ROUTES: list[Route] = [
           "it (no key needed; one may be sent). Every listed type is drawn (zxing-cpp), "
           "exactly w pixels wide; h sets the height of linear codes (QR ignores it). "
           "Strong ETag; cacheable for 100 days."),
-    Route("POST", f"{B}/passes/google", None, "any", "write", "Google Wallet callback",
-          _nothing, _no_body, precheck=_refuse("the Google Wallet callback"),
-          tag="Passes", description="501: Google Wallet is not offered yet."),
+    *wallet_routes.ROUTES,
 ]
 # A pass's former vendor id works wherever these routes take a pass id.
 ROUTES = with_pass_param(ROUTES, f"{B}/passes/{{passId}}", "passId")
