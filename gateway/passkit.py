@@ -144,7 +144,7 @@ async def device_log(request: web.Request) -> web.Response:
     except orjson.JSONDecodeError:
         return _bad("the body must be JSON: {\"logs\": [\"…\"]}")
     logs = body.get("logs") if isinstance(body, dict) else None
-    if not isinstance(logs, list):
+    if not isinstance(logs, list) or not all(isinstance(entry, str) for entry in logs):
         return _bad("logs must be a list of strings")
     for entry in logs[:MAX_LOGS]:
         log.warning("device log: %s", str(entry)[:500])

@@ -17,6 +17,9 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
                "description": "Authorization: Bearer <key> (X-API-KEY works too)"},
     "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
     "accessgridAccount": {"type": "apiKey", "in": "header", "name": "X-ACCT-ID"},
+    # Apple's PassKit web service: the pass's authenticationToken, not an API key.
+    "applePass": {"type": "apiKey", "in": "header", "name": "Authorization",
+                  "description": "ApplePass <authenticationToken> (from the pass's pass.json)"},
     "accessgridSignature": {
         "type": "apiKey", "in": "header", "name": "X-PAYLOAD-SIG",
         "description": "hex HMAC-SHA256(secret_key, base64(payload)); payload = the raw "

@@ -543,8 +543,10 @@ async def test_openapi_lists_the_dialect(api: Api) -> None:
     assert barcode["security"] == [{}, {"apiKeyHeader": []}]  # anonymous, a key optional
     google = paths["/api/{tenantId}/passes/google"]["post"]  # Google signs the body
     assert google["security"] == [{}]
+    protocols = [op for path, ops in paths.items() for op in ops.values()
+                 if "/passes/apple/v1/" in path or path.endswith("/passes/google")]
     assert all(op["security"] == [{"apiKeyHeader": []}] for op in ops
-               if op is not barcode and op is not google)
+               if op is not barcode and op not in protocols)
     ids = [op["operationId"] for op in ops]
     assert len(ids) == len(set(ids))
     listing = paths["/api/{tenantId}/passes"]["get"]
@@ -552,3 +554,17 @@ async def test_openapi_lists_the_dialect(api: Api) -> None:
     assert {"pageIndex", "pageSize", "tenantId"} <= {p["name"] for p in listing["parameters"]}
     assert "WalletcrewPass" in doc["components"]["schemas"]
     assert "errors" in doc["components"]["schemas"]["walletcrewError"]["properties"]
+    # The PassKit web service under the dialect's paths, with ApplePass, not a key.
+    passkit = "/api/{tenantId}/passes/apple/v1"
+    register = paths[passkit + "/devices/{deviceLibraryIdentifier}/registrations/"
+                     "{passTypeIdentifier}/{serialNumber}"]
+    assert set(register) == {"post", "delete"}
+    assert register["post"]["security"] == [{"applePass": []}]
+    assert {"200", "201", "400", "401"} <= set(register["post"]["responses"])
+    latest = paths[passkit + "/passes/{passTypeIdentifier}/{serialNumber}"]["get"]
+    assert "application/vnd.apple.pkpass" in latest["responses"]["200"]["content"]
+    assert "304" in latest["responses"]
+    assert paths[passkit + "/devices/{deviceLibraryIdentifier}/registrations/"
+                 "{passTypeIdentifier}"]["get"]["security"] == [{}]
+    assert paths[passkit + "/log"]["post"]["security"] == [{}]
+    assert doc["components"]["securitySchemes"]["applePass"]["name"] == "Authorization"

@@ -192,6 +192,8 @@ async def test_the_web_service_also_answers_where_the_wallet_crew_has_it(api):
     assert [d["platform"] for d in wallet["devices"]] == ["apple"]
     logged = await api.client.post(f"{device.root}/log", json={"logs": ["hello"]})
     assert logged.status == 200
+    assert (await api.client.post(f"{device.root}/log", json={"logs": [1]})).status == 400
+    assert (await device.updated(since="9" * 20)).status == 200  # past the calendar: no tag
 
     other = await api.other_tenant()
     device.root = f"/api/{other.tenant_id}/passes/apple/v1"

@@ -50,9 +50,12 @@ def tag_of(moment: datetime) -> str:
 
 
 def parse_tag(tag: str | None) -> datetime | None:
-    if not tag or not tag.isdigit() or len(tag) > 20:
+    if not tag or not tag.isascii() or not tag.isdigit() or len(tag) > 20:
         return None
-    return datetime.fromtimestamp(int(tag) / 1_000_000, UTC)
+    try:
+        return datetime.fromtimestamp(int(tag) / 1_000_000, UTC)
+    except (OverflowError, ValueError, OSError):  # beyond the calendar: not one of ours
+        return None
 
 
 def _version_column() -> Any:
