@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from resolvers import customer_tokens
 from resolvers.plans import PLANS
 from rest_compat.accessgrid import signature as signature_check
 from rest_compat.docs import PUBLIC_PATHS as DOCS_PATHS
@@ -165,6 +166,16 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if account is not None and raw_key_absent(request):
         return await _authenticate_account(request, handler, account)
     raw = _raw_key(request)
+    if raw and endpoint is not None and endpoint.takes_customer_token(request) and (
+        customer_tokens.looks_like_jwt(raw)
+    ):
+        customer = await customer_tokens.principal(request.app[STATE].db,
+                                                   request.app[STATE].secret_key, raw)
+        if customer is None:
+            return error_response(request, 401, "UNAUTHENTICATED",
+                                  "invalid or expired customer token")
+        request[PRINCIPAL] = customer
+        return await handler(request)
     if raw is None:
         return error_response(request, 401, "UNAUTHENTICATED",
                               "missing API key: send Authorization: Bearer <key> or X-API-KEY")

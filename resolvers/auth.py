@@ -43,6 +43,8 @@ class Principal:
     account_id: str | None = None
     # The tenant's CORS origins; None: the dialect's default (gateway/cors.py).
     cors_origins: tuple[str, ...] | None = None
+    # A customer signed in with a customer token (resolvers/customer_tokens.py), not a key.
+    customer_id: str | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes

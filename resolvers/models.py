@@ -41,6 +41,8 @@ class Tenant(SQLModel, table=True):
     rate_limits: dict[str, int] | None = json_column(nullable=True)
     # Origins browsers may call the API from (CORS); None: each dialect's default.
     cors_origins: list[str] | None = json_column(nullable=True)
+    # Signs customer tokens (The Wallet Crew's customer JWTs), sealed (secretbox).
+    customer_token_secret: str | None = Field(default=None, sa_type=Text, nullable=True)
     created_at: datetime
 
 

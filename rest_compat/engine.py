@@ -105,6 +105,9 @@ class Route:
     # Parts of the OpenAPI operation that are the route's own rather than the dialect's
     # (an external route's answers, security, body), laid over the generated ones.
     openapi: dict[str, Any] | None = None
+    # Takes a customer token (a JWT, ``Authorization: Bearer``) as well as an API key: The
+    # Wallet Crew's /customer routes. Only such routes ever see a customer's principal.
+    customer_token: bool = False
 
 
 def with_pass_param(routes: list[Route], prefix: str, param: str) -> list[Route]:
@@ -201,6 +204,9 @@ class Endpoint:
             return None
         return (route.per_minute_bucket or f"{dialect.name}:{route.method}:{route.path}",
                 route.per_minute)
+
+    def takes_customer_token(self, request: web.Request) -> bool:
+        return self.pick(request)[1].customer_token
 
     def anonymous(self, request: web.Request) -> bool:
         return self.default[1].anonymous and all(r.anonymous for _, r in

@@ -11,6 +11,7 @@ from resolvers.qr import require_plan as require_qr_plan
 from .cors.types import CorsMutations, CorsQueries
 from .customers.mutations import CustomerMutations
 from .customers.queries import CustomerQueries
+from .customers.tokens import CustomerTokenMutations
 from .customers.types import Customer
 from .events.queries import EventQueries
 from .events.subscriptions import EventSubscriptions
@@ -72,6 +73,7 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (PassMutations, TemplateMutations, CustomerMutations, LimitMutations, KeyMutations,
-     WebhookMutations, QrMutations, WalletMutations, PassMessageMutations, CorsMutations),
+     WebhookMutations, QrMutations, WalletMutations, PassMessageMutations, CorsMutations,
+     CustomerTokenMutations),
 )
 Subscription = merge_types("Subscription", (EventSubscriptions,))

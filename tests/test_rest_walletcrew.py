@@ -1,5 +1,5 @@
 """The walletcrew dialect (The Wallet Crew, seed 003): /api/{tenantId}/… with X-API-KEY,
-ProblemDetails errors, passes, customers, webhooks, insights, barcodes and the 501s."""
+ProblemDetails errors, passes, customers, webhooks, insights and barcodes."""
 
 import struct
 import zlib
@@ -519,16 +519,6 @@ async def test_barcode_qr_png(api: Api) -> None:
 
 
 # --- the rest of the spec -------------------------------------------------------------
-
-
-async def test_features_not_offered_answer_501(api: Api) -> None:
-    wc = Wc(api)
-    for method, path, named in (
-        ("GET", "/customer", "customer"),
-    ):
-        refused = problem(await wc(method, path), 501)
-        assert named in refused["detail"], (path, refused)
-        assert refused["title"] == "Not Implemented"
 
 
 async def test_openapi_lists_the_dialect(api: Api) -> None:

@@ -60,5 +60,5 @@ DIALECT = Dialect(
     guard=guard,
     # Tenant ids are ours (ten_…); "v1" is the other dialects' prefix, never a tenant.
     path_patterns={"tenantId": r"(?!v1/)[^/]+"},
-    extra_error_statuses=(501,),
+    extra_error_statuses=(412, 422),
 )

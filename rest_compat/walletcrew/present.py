@@ -15,7 +15,9 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     404: (_RFC9110 + "15.5.5", "Not Found"),
     405: (_RFC9110 + "15.5.6", "Method Not Allowed"),
     409: (_RFC9110 + "15.5.10", "Conflict"),
+    412: (_RFC9110 + "15.5.13", "Precondition Failed"),
     413: (_RFC9110 + "15.5.14", "Content Too Large"),
+    422: (_RFC9110 + "15.5.21", "Unprocessable Content"),
     429: ("https://tools.ietf.org/html/rfc6585#section-4", "Too Many Requests"),
     500: (_RFC9110 + "15.6.1", "Internal Server Error"),
     501: (_RFC9110 + "15.6.2", "Not Implemented"),
@@ -32,8 +34,9 @@ def error_body(status: int, code: str, message: str, field: str | None,
     kind, title = PROBLEMS.get(status, ("about:blank", "Error"))
     body: dict[str, Any] = {"type": kind, "title": title, "status": status, "detail": message,
                             "instance": request.path, "code": code}
-    if status == 400:
-        body["title"] = VALIDATION_TITLE
+    if status in (400, 412, 422):  # HttpValidationProblemDetails
+        if status == 400:
+            body["title"] = VALIDATION_TITLE
         body["errors"] = {field or "$": [message]}
     return body
 

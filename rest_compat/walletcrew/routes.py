@@ -7,11 +7,11 @@ then does the work. A PATCH's merge is never done here: it travels as a merge pa
 """
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from schema.client_text import BadText, json_document
 from schema.pagination import offset_cursor
 
 from ..engine import Answer, Call, Route, own_pass_id, with_pass_param
@@ -28,22 +28,10 @@ MAX_PAGE_SIZE = 100  # the graph's page limit
 # this many, so one request stays bounded in time and memory.
 MAX_LIST_SIZE = 1000
 INSIGHTS_PER_MINUTE = 60  # The Wallet Crew's own limit on insights queries
-Precheck = Callable[[Call], Awaitable[Answer | None]]
 
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def not_offered(what: str) -> RestError:
-    return RestError(501, "NOT_IMPLEMENTED", f"{what} is not offered yet")
-
-
-def _refuse(what: str) -> Precheck:
-    async def refuse(call: Call) -> Answer | None:
-        raise not_offered(what)
-
-    return refuse
 
 
 def _nothing(call: Call) -> dict[str, Any]:
@@ -478,6 +466,8 @@ def _scanned(data: dict[str, Any], call: Call) -> dict[str, Any]:
 # --- customers ------------------------------------------------------------------------
 
 CUSTOMER = spec(F("identifiers", "object"), F("metadata", "object"))
+FLOW = spec(F("flow", description="no flows are offered: empty or absent"), strict=False)
+PROVIDER = spec(F("provider", required=True, description="id or email"), strict=False)
 
 
 def _put_customer(call: Call) -> dict[str, Any]:
@@ -496,6 +486,120 @@ def _customer(data: dict[str, Any], call: Call) -> dict[str, Any]:
     if data["customer"] is None:
         raise RestError.not_found(f"no customer {call.params['customerId']!r}")
     return P.customer(data["customer"])
+
+
+# --- the signed-in customer (neo-customer: a customer token) ---------------------------
+
+TOKEN_HELP = ("send Authorization: Bearer <token from POST /customer/authenticate>")
+
+
+def _signed_in(call: Call) -> str:
+    """The customer the request's customer token names (cus_…); 401 for an API key."""
+    customer_id = getattr(call.principal, "customer_id", None)
+    if customer_id is None:
+        raise RestError(401, "UNAUTHENTICATED", f"this route needs a customer token: "
+                        f"{TOKEN_HELP}")
+    return str(customer_id)
+
+
+async def _own_profile(call: Call) -> Answer:
+    found = (await _run(call, "WalletcrewCustomerById", {"id": _signed_in(call)}))["customer"]
+    if found is None:
+        raise RestError(401, "UNAUTHENTICATED", "the customer of this token no longer exists")
+    return Answer(P.customer(found))
+
+
+def _free_form(call: Call) -> dict[str, Any]:
+    try:
+        data = json_document(call.raw_body, "request body") if call.raw_body.strip() else {}
+    except BadText as exc:
+        raise RestError.bad(exc.message) from None
+    if not isinstance(data, dict):
+        raise RestError(412, "PRECONDITION_FAILED", "the account must be a JSON object", "$")
+    return data
+
+
+def _invalid(exc: RestError) -> RestError:
+    """The vendor answers 412 when the account data does not validate."""
+    if exc.status != 400:
+        return exc
+    return RestError(412, "PRECONDITION_FAILED", exc.message, exc.field)
+
+
+async def _save_profile(call: Call) -> Answer:
+    """``POST /customer``: the body's ``identifiers`` and ``metadata`` objects, and every
+    other field (kept in metadata), merged into the customer's. A customer token changes its
+    own customer; an API key creates or updates the customer its ``id`` names."""
+    flow = call.request.query.get("flow", "")
+    if flow:
+        raise RestError(412, "PRECONDITION_FAILED", f"flow {flow!r} is not offered: passgate "
+                        "runs no account flows; send the account without flow", "flow")
+    body = _free_form(call)
+    customer_id = body.pop("id", None)
+    identifiers, metadata = body.pop("identifiers", None), body.pop("metadata", None)
+    for name, value in (("identifiers", identifiers), ("metadata", metadata)):
+        if value is not None and not isinstance(value, dict):
+            raise RestError(412, "PRECONDITION_FAILED", f"{name} must be an object", name)
+    patch = {**(metadata or {}), **body}
+    try:
+        _metadata(patch)
+        own = getattr(call.principal, "customer_id", None)
+        if own is not None:
+            current = (await _run(call, "WalletcrewCustomerById", {"id": own}))["customer"]
+            if current is None:
+                raise RestError(401, "UNAUTHENTICATED",
+                                "the customer of this token no longer exists")
+            if customer_id is not None and customer_id != current["externalId"]:
+                raise RestError(412, "PRECONDITION_FAILED", "id must be the signed-in "
+                                "customer's own (or left out)", "id")
+            known_ids, known = P.split_metadata(current["attributes"])
+            attributes = {**known, **patch, P.IDENTIFIERS: {**known_ids, **(identifiers or {})}}
+            saved = (await _run(call, "WalletcrewUpdateCustomer", {"input": {
+                "id": own, "attributes": attributes}}))["updateCustomer"]["customer"]
+            return Answer(P.customer(saved))
+        if not isinstance(customer_id, str) or not customer_id.strip():
+            raise RestError(412, "PRECONDITION_FAILED", "id (the customer's id) is required "
+                            "with an API key", "id")
+        try:
+            found = (await _run(call, "WalletcrewGetCustomer",
+                                {"externalId": customer_id}))["customer"]
+        except RestError as exc:
+            if exc.status != 404:
+                raise
+            found = None
+        known_ids, known = P.split_metadata((found or {}).get("attributes"))
+        attributes = {**known, **patch, P.IDENTIFIERS: {**known_ids, **(identifiers or {})}}
+        saved = (await _run(call, "WalletcrewPutCustomer", {"input": {
+            "externalId": customer_id, "attributes": attributes}}))["upsertCustomer"]
+    except RestError as exc:
+        raise _invalid(exc) from None
+    return Answer(P.customer(saved["customer"]))
+
+
+# Who a backend vouches for when it trades its key for a customer's token.
+PROVIDERS = {"id": "externalId", "email": "email"}
+
+
+async def _authenticate(call: Call) -> Answer:
+    """``POST /customer/authenticate?provider=``: the token as a JSON string, as the vendor
+    answers it."""
+    provider = call.request.query.get("provider", "")
+    if provider not in PROVIDERS:
+        raise RestError.bad(f"provider must be one of {', '.join(PROVIDERS)}", "provider")
+    body = _free_form(call)
+    value = body.get(provider)
+    if not isinstance(value, str) or not value.strip():
+        raise RestError.bad(f"provider {provider} needs {{\"{provider}\": \"…\"}} in the "
+                            "body", provider)
+    try:
+        issued = await _run(call, "WalletcrewIssueCustomerToken",
+                            {"input": {PROVIDERS[provider]: value}})
+    except RestError as exc:
+        if exc.status in (400, 404):
+            raise RestError(422, "UNPROCESSABLE", f"no customer with that {provider}",
+                            provider) from None
+        raise
+    return Answer(issued["issueCustomerToken"]["token"])
 
 
 # --- webhooks -------------------------------------------------------------------------
@@ -662,10 +766,28 @@ ROUTES: list[Route] = [
     Route("GET", f"{B}/customers/{{customerId}}", "WalletcrewGetCustomer", "customers:read",
           "read", "Get a customer", lambda c: {"externalId": c.params["customerId"]},
           _customer, response=ref("WalletcrewCustomer"), tag="Customers"),
-    Route("GET", f"{B}/customer", None, "any", "read", "The signed-in customer's profile",
-          _nothing, _no_body, precheck=_refuse("the customer-JWT profile (GET /customer); "
-                                                "use GET /customers/{customerId}"),
-          tag="Customers", description="501: customer JWTs are not offered yet."),
+    Route("GET", f"{B}/customer", None, "customers:read", "read",
+          "The signed-in customer's profile", _nothing, _no_body, precheck=_own_profile,
+          customer_token=True, response=ref("WalletcrewCustomer"), tag="Customers",
+          description="Needs a customer token (Authorization: Bearer, from POST "
+                      "/customer/authenticate); an API key is a 401."),
+    Route("POST", f"{B}/customer", None, "customers:write", "write",
+          "Create or update a customer account", _nothing, _no_body,
+          precheck=_save_profile, customer_token=True, query=FLOW,
+          body=spec(strict=False, description="free-form account: id, identifiers, "
+                    "metadata; other fields are kept in metadata"),
+          response=ref("WalletcrewCustomer"), tag="Customers",
+          description="With a customer token: that customer's own account. With an API key: "
+                      "the account whose id the body names, created when new. 412 when the "
+                      "data does not validate or a flow is asked for."),
+    Route("POST", f"{B}/customer/authenticate", None, "customers:write", "write",
+          "Trade the API key for a customer's token", _nothing, _no_body,
+          precheck=_authenticate, query=PROVIDER, body=spec(strict=False),
+          response={"type": "string", "description": "a JWT for Authorization: Bearer"},
+          tag="Customers",
+          description="provider=id with {\"id\"} (the customer's id) or provider=email with "
+                      "{\"email\"}: the backend that verified the customer vouches with its "
+                      "key. 422 when no customer matches. Tokens last an hour."),
     Route("GET", f"{B}/webhooks", None, "webhooks:read", "read", "List webhooks",
           _nothing, _no_body, precheck=_all_webhooks, response=array(ref("WalletcrewWebhook")),
           tag="Webhooks"),
