@@ -1,51 +1,11 @@
-"""What a pass holder may see on the public page: no note, no private fields, no ids."""
-
-from typing import Any
+"""Which pass a public link (``/p/{code}?token=…``) names: the door of the holder's page and
+wallet downloads (gateway/public.py, gateway/wallet.py)."""
 
 from sqlalchemy import select
 
 from . import ids
 from .db import Database
-from .models import passes, templates
-from .passes import derive_status
-from .timeutil import utcnow
-
-
-async def public_pass(db: Database, secret: bytes, code: str, token: str) -> dict[str, Any] | None:
-    """The public view of a pass, or None when the code is unknown or the token is wrong
-    (the two are indistinguishable to the caller). Codes are unique per tenant, so several
-    tenants may hold one code: the token (tenant-bound for a code the client gave) picks."""
-    code = ids.normalise_code(code)
-    if not token:
-        return None
-    stmt = (
-        select(passes, templates.c.name.label("template_name"),
-               templates.c.background_color, templates.c.foreground_color,
-               templates.c.barcode_format)
-        .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(passes.c.code == code)
-        .limit(50)
-    )
-    async with db.read() as conn:
-        rows = (await conn.execute(stmt)).all()
-    row = next((r for r in rows if ids.check_public_token(secret, code, token, None
-                                                          if r.code_minted else r.tenant_id)),
-               None)
-    if row is None or row.state == "deleted":
-        return None
-    return {
-        "code": row.code,
-        "name": row.name or row.template_name or "Pass",
-        "holder_name": row.holder_name,
-        "status": derive_status(row, utcnow()),
-        "valid_from": row.valid_from,
-        "valid_until": row.valid_until,
-        "remaining_usages": None if row.max_usages is None
-        else max(0, row.max_usages - row.usages_count),
-        "fields": [(f["key"], f["value"]) for f in row.custom_fields if f["isPublic"]],
-        "background_color": row.background_color or "#1f2937",
-        "foreground_color": row.foreground_color or "#ffffff",
-    }
+from .models import passes
 
 
 async def pass_id_by_token(db: Database, secret: bytes, code: str, token: str, *,
