@@ -1,11 +1,9 @@
 """Turns exceptions into GraphQL errors with ``extensions.code``; masks the unexpected."""
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import DomainError
 
@@ -51,14 +49,3 @@ def convert_error(error: GraphQLError, context: Any) -> GraphQLError:
               exc_info=original or error)
     return _with(error, MASKED_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
 
-
-class ErrorCodes(SchemaExtension):
-    """Applies ``convert_error`` to the errors of an executed operation."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
-            return
-        context = self.execution_context.context
-        result.errors = [convert_error(e, context) for e in result.errors]

@@ -4,22 +4,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 
 from .client_text import NoNulInStrings
-from .errors import ErrorCodes, convert_error
+from .errors import convert_error
+from .pipeline import OperationPipeline
 from .query_limits import QueryLimits, create_rule
 from .root import Mutation, Query, Subscription
-
-CACHE_SIZE = 1024
 
 
 class PassgateSchema(strawberry.Schema):
@@ -57,13 +50,7 @@ def build_schema(
     # minted per request (as QueryDepthLimiter/MaxAliasesLimiter do) would miss the cache
     # every time and pay ~3 ms of validation.
     rules = (create_rule(limits or QueryLimits()), NoNulInStrings)
-    extensions: list[Any] = [
-        ErrorCodes,
-        lambda: AddValidationRules(list(rules)),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-    ]
+    extensions: list[Any] = [lambda: OperationPipeline(rules, max_tokens)]
     if not introspection:
         extensions.append(DisableIntrospection)
     return PassgateSchema(

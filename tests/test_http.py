@@ -4,7 +4,7 @@ import strawberry
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
-from schema.errors import ErrorCodes
+from schema.pipeline import OperationPipeline
 
 
 async def test_graphiql_is_served_without_a_key(client: TestClient):
@@ -106,7 +106,7 @@ class _Broken:
 
 
 async def test_unexpected_errors_are_masked_and_logged(caplog):
-    schema = strawberry.Schema(query=_Broken, extensions=[ErrorCodes])
+    schema = strawberry.Schema(query=_Broken, extensions=[lambda: OperationPipeline((), 2000)])
     result = await schema.execute("{ boom }", context_value=type("C", (), {"request_id": "r1"}))
     error = result.errors[0]
     assert error.message == "Internal server error"
