@@ -3,7 +3,7 @@
 Each file may hold several named operations and the fragments they share. At start-up every
 operation becomes its own document (the operation plus the fragments it reaches) and is
 validated against the schema, so a broken document stops the process rather than a request.
-The text is fixed, so at request time Strawberry's ParserCache and ValidationCache answer
+The text is fixed, so at request time the parse and validation caches (schema/pipeline.py) answer
 for it.
 """
 
