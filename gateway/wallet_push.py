@@ -10,7 +10,6 @@ restart between the commit and the push delays the push, never loses it.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,7 +23,7 @@ from resolvers.wallet.google import WalletApi
 from resolvers.wallet.push import PushReport, deliver, deliver_google
 from resolvers.wallet.settings import InstanceDefaults
 
-from .background import running
+from .background import poll_forever, running
 from .keys import SETTINGS, STATE, WORKER
 
 log = logging.getLogger("passgate.wallet.push")
@@ -50,18 +49,8 @@ class WalletPushWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                busy = await self.turn()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("wallet push turn failed; trying again")
-                busy = False
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                self._wake.clear()
+        await poll_forever(self.turn, self._wake, lambda: self.poll_seconds, log,
+                           "wallet push")
 
     async def turn(self) -> bool:
         jobs = await push_queue.claim(self.db)

@@ -31,7 +31,7 @@ from resolvers.wallet import google_callbacks
 from resolvers.webhooks import SECRET_PURPOSE
 from rest_compat.events import WIRES
 
-from .background import running
+from .background import poll_forever, running
 
 log = logging.getLogger("passgate.worker")
 DISPATCH_BATCH = 500  # events fanned out per turn
@@ -83,18 +83,8 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                busy = await self.turn()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery worker turn failed; trying again")
-                busy = False
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                self._wake.clear()
+        await poll_forever(self.turn, self._wake, lambda: self.poll_seconds, log,
+                           "delivery worker")
 
     async def turn(self) -> bool:
         """One round of fan-out and claims; True when a batch was full (go again at once).
