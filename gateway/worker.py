@@ -5,7 +5,10 @@ and alone as ``passgate worker``. Each turn it fans new events out (``deliveries
 hands them to live subscribers, and leases due deliveries (``deliveries.claim``) up to its
 in-flight budget; each delivery is one task, so a slow or dead receiver holds only its own
 tasks. Per webhook at most ``per_webhook`` requests are in flight in a process: a webhook at
-its limit is left out of the next claims, so other endpoints and tenants keep moving.
+its limit is left out of the next claims, so other endpoints and tenants keep moving, and what
+one claim takes for a webhook beyond its limit waits in the worker, started as its requests
+finish (never in the HTTP client's connection pool, where its timeout would run out unsent),
+each within its lease.
 Every ``sweep_seconds`` it also sweeps: passes whose validity ended get their pass.expired
 event (``resolvers/expiry.py``; once, however many workers sweep), events and finished
 deliveries older than ``retention`` are pruned (``resolvers/retention.py``), as are request
@@ -17,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -72,8 +75,10 @@ class DeliveryWorker:
         self._next_sweep = 0.0  # monotonic time; the first turn sweeps
         self.publish = publish
         self.metrics = metrics  # gateway.metrics.Metrics
-        self.in_flight: Counter[str] = Counter()
+        self.in_flight: Counter[str] = Counter()  # requests started, per webhook
+        self.waiting: dict[str, deque[deliveries.Claimed]] = {}  # claimed, not yet started
         self.tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.outcomes: Counter[str] = Counter()
         self._secrets: dict[str, str | None] = {}
         self._wake = asyncio.Event()
@@ -103,19 +108,33 @@ class DeliveryWorker:
                 await self.publish(dispatched)
             except Exception:
                 log.exception("publishing events to live subscribers failed")
-        room = self.max_in_flight - len(self.tasks)
+        room = self.max_in_flight - len(self.tasks) - sum(map(len, self.waiting.values()))
+        batch = min(room, self._claim_size())
         claimed: list[deliveries.Claimed] = []
         if room > 0:
+            # Webhooks at their limit, or with claimed deliveries still waiting, sit out.
             full = {w for w, n in self.in_flight.items() if n >= self.per_webhook}
-            # A claim never takes more than a webhook can send before its lease ends.
-            claimed = await deliveries.claim(self.db, self.policy, min(room, CLAIM_BATCH), full)
+            full.update(self.waiting)
+            claimed = await deliveries.claim(self.db, self.policy, batch, full)
         for item in claimed:
-            self.in_flight[item.webhook.id] += 1
-            task = asyncio.create_task(self._deliver(item))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            if self.in_flight[item.webhook.id] < self.per_webhook:
+                self._start(item)
+            else:
+                self.waiting.setdefault(item.webhook.id, deque()).append(item)
         return (time.monotonic() >= self._next_sweep or len(dispatched) >= DISPATCH_BATCH
-                or len(claimed) >= min(room, CLAIM_BATCH) > 0)
+                or len(claimed) >= batch > 0)
+
+    def _claim_size(self) -> int:
+        """CLAIM_BATCH, but never more than one webhook can send before the lease ends: in
+        turns of ``per_webhook`` requests, each taking up to the timeout."""
+        turns = max(int(self.policy.lease_seconds // max(self.timeout, 0.001)) - 1, 1)
+        return max(min(CLAIM_BATCH, self.per_webhook * turns), 1)
+
+    def _start(self, item: deliveries.Claimed) -> None:
+        self.in_flight[item.webhook.id] += 1
+        task = asyncio.create_task(self._deliver(item))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def sweep(self, batch: int = 500) -> int:
         """Announce passes whose validity ended, and prune what retention lets go; the count
@@ -166,11 +185,19 @@ class DeliveryWorker:
             self.in_flight[hook.id] -= 1
             if self.in_flight[hook.id] <= 0:
                 del self.in_flight[hook.id]
+            waiting = self.waiting.get(hook.id)
+            if waiting and not self._stopping:
+                self._start(waiting.popleft())
+            if not waiting:
+                self.waiting.pop(hook.id, None)
             self.wake()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Let requests in flight finish for ``grace`` seconds; the rest are cancelled and
-        their leases expire, so another worker sends them again."""
+        their leases expire, so another worker sends them again (as do those still waiting
+        to start)."""
+        self._stopping = True
+        self.waiting.clear()
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=grace)
         for task in list(self.tasks):
