@@ -5,7 +5,8 @@ A bulk create writes 1,000 passes and 1,000 outbox events. Through SQLAlchemy's
 compiled parameters are rebuilt per row: about a fifth of a bulk create's server time. Here
 the rows become parameter tuples once, with the same conversions SQLAlchemy would apply
 (SQLite: its datetime text format, JSON text; PostgreSQL: aware datetimes, JSON text for the
-JSONB codec the engine installed), and go to the driver's own ``executemany``.
+JSONB codec the engine installed), and go to the driver: SQLite's ``executemany``,
+PostgreSQL's binary ``COPY``.
 """
 
 import sqlite3
@@ -95,6 +96,12 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     params = writer.params(rows)
     driver = (await conn.get_raw_connection()).driver_connection
     try:
-        await driver.executemany(writer.sql, params)  # aiosqlite's and asyncpg's alike
+        if dialect == "sqlite":
+            await driver.executemany(writer.sql, params)
+        else:
+            # COPY: one round trip of binary rows, several times faster than executemany's
+            # bound INSERT per row; constraints, defaults and triggers apply as to INSERT.
+            await driver.copy_records_to_table(table.name, records=params,
+                                               columns=writer.names)
     except (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError) as e:
         raise IntegrityError(writer.sql, None, e) from None
