@@ -4,6 +4,11 @@ The link carries the same HMAC token as the holder's page (``/p/{code}?token=…
 be sent to the holder; a wrong token and an unknown code are the same 404.
 """
 
+import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -65,14 +70,103 @@ async def _holder_pass(request: web.Request) -> Any:
     return loaded
 
 
+@dataclass(frozen=True, slots=True)
+class HotAnswer:
+    pass_id: str
+    version: tuple[Any, ...]  # the pass's VERSION_SQL row when the answer was made
+    body: bytes
+    headers: dict[str, str]
+    etag: str
+    until: float  # monotonic: made again after this (settings, validity windows)
+
+
+# Everything of the pass and its template that shapes its .pkpass (the cache key of
+# apple.PkpassCache, and the code the link names), in one indexed read.
+VERSION_SQL = ("SELECT p.code, p.state, p.usages_count, p.max_usages, p.valid_from, "
+               "p.valid_until, p.wallet_updated_at, p.created_at, t.updated_at "
+               "FROM passes p LEFT JOIN templates t ON t.id = p.template_id WHERE p.id = ?")
+
+
+class HotLinks:
+    """The latest answer of each holder's .pkpass link, so a repeat download costs one small
+    read instead of the token lookup and the pass load (through the SQLite driver's thread
+    those cost far more than the answer: measured in bench/wallet.py). The read is the
+    pass's version (``VERSION_SQL``): any change of the pass or its template makes the
+    answer again. It is also made again after ``TTL`` seconds, the time another process's
+    change of the tenant's wallet settings may take to show (``apple.SETTINGS_TTL``), or
+    when the pass's validity window opens or closes."""
+
+    TTL = apple.SETTINGS_TTL
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], HotAnswer] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> HotAnswer | None:
+        found = self._items.get(key)
+        if found is not None and time.monotonic() >= found.until:
+            del self._items[key]
+            return None
+        return found
+
+    def put(self, key: tuple[str, str], answer: HotAnswer) -> None:
+        self._items[key] = answer
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self._items.pop(key, None)
+
+
+HOT = HotLinks()
+PRIVATE = {"Cache-Control": "private, no-cache", "Referrer-Policy": "no-referrer"}
+
+
+def _answer(request: web.Request, body: bytes, headers: dict[str, str], etag: str
+            ) -> web.Response:
+    """The pass, or 304 when the client holds this version (If-None-Match)."""
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"ETag": etag, **PRIVATE})
+    return web.Response(body=body, headers=headers)
+
+
+def _hot_until(row: Any, now: datetime) -> float:
+    """Monotonic time the answer may serve until: the TTL, or sooner when the pass's status
+    changes with time (its validity starts or ends)."""
+    seconds = HotLinks.TTL
+    for moment in (row.valid_from, row.valid_until):
+        if moment is not None and moment > now:
+            seconds = min(seconds, (moment - now).total_seconds())
+    return time.monotonic() + seconds
+
+
 async def public_pkpass(request: web.Request) -> web.Response:
+    db = request.app[STATE].db
+    key = (ids.normalise_code(request.match_info["code"]), request.query.get("token", ""))
+    hot = HOT.get(key)
+    if hot is not None:
+        if await db.read_row(VERSION_SQL, (hot.pass_id,)) == hot.version:
+            return _answer(request, hot.body, hot.headers, hot.etag)
+        HOT.forget(key)
     loaded = await _holder_pass(request)
+    row = loaded[0]
+    # Read before rendering: a change that lands meanwhile leaves a version that differs.
+    version = await db.read_row(VERSION_SQL, (row.id,))
     try:
         blob = await render_pkpass(request.app, loaded)
     except WalletNotConfigured as e:
         return not_configured(e)
-    return pkpass_response(blob, loaded[0], **{"Cache-Control": "private, no-cache",
-                                               "Referrer-Policy": "no-referrer"})
+    etag = f'"{hashlib.sha1(blob).hexdigest()}"'
+    response = pkpass_response(blob, row, ETag=etag, **PRIVATE)
+    now = utcnow()
+    tag = apple.wallet_tag(row)
+    # A version within its own second announces the second before (passkit.last_modified):
+    # that answer is not kept, so the next one carries the right Last-Modified.
+    if version is not None and passkit.last_modified(tag, now) == tag.replace(microsecond=0):
+        HOT.put(key, HotAnswer(row.id, version, blob, dict(response.headers), etag,
+                               _hot_until(row, now)))
+    return _answer(request, blob, dict(response.headers), etag)
 
 
 async def public_barcode(request: web.Request) -> web.Response:

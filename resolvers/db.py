@@ -1,7 +1,9 @@
 """The database handle: one async engine, SQLite tuned for a single writer, PostgreSQL as is."""
 
 import asyncio
+import itertools
 import json
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -126,6 +128,34 @@ class Database:
             self._inline = c
         return self._inline
 
+    async def read_row(self, sql: str, args: Sequence[Any]) -> tuple[Any, ...] | None:
+        """One row of a small read (``?`` placeholders), as the driver returns it, the
+        cheapest way each database allows: SQLite on the loop thread's own connection (a
+        WAL read never waits for writers; should it be refused, through the driver's
+        thread), PostgreSQL on a pooled connection's driver. Values are the driver's raw
+        ones (SQLite: dates as text): for comparing, not for domain code."""
+        if self.is_sqlite:
+            inline = self._inline_connection()
+            if inline is not None:
+                try:
+                    found = inline.execute(sql, args).fetchone()
+                    return None if found is None else tuple(found)
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) and "busy" not in str(e):
+                        raise
+            async with self.engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                cursor = await raw.driver_connection.execute(sql, args)
+                found = await cursor.fetchone()
+                await cursor.close()
+                return None if found is None else tuple(found)
+        count = itertools.count(1)
+        numbered = _PLACEHOLDER.sub(lambda _: f"${next(count)}", sql)
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            found = await raw.driver_connection.fetchrow(numbered, *args)
+            return None if found is None else tuple(found)
+
     async def pg_fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
         """PostgreSQL only: one statement in autocommit on a pooled connection's driver
         (asyncpg, with the engine's JSON codecs), its first row or None. For the hot path,
@@ -150,6 +180,7 @@ class Database:
         await self.engine.dispose()
 
 
+_PLACEHOLDER = re.compile(r"\?")
 _SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
                    "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL")
 

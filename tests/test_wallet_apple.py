@@ -173,3 +173,45 @@ async def test_pkpass_needs_the_token_and_apple_settings(api):
         assert resp.status == 404
     resp = await api.client.get(f"/p/ZZZZZZZZZZZZZZZZ/pass.pkpass?token={'A' * 22}")
     assert resp.status == 404
+
+
+async def test_a_repeat_download_is_answered_from_memory_and_never_stale(api):
+    """A holder's link answers its pass again from memory after one small version read
+    (gateway.wallet.HOT), with an ETag for conditional requests; a change of the pass made
+    anywhere (here straight in the database, as another process would) shows at once."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from gateway.wallet import HOT
+    from resolvers.models import passes
+
+    await configure_apple(api)
+    p = await make_pass(api)
+    token = p["publicUrl"].split("token=")[1]
+    old = datetime.now(UTC) - timedelta(minutes=5)  # a version whose second is over
+    async with api.db.write() as conn:
+        await conn.execute(update(passes).where(passes.c.id == raw_id(p))
+                           .values(created_at=old, wallet_updated_at=old))
+    first, resp = await download(api, p)
+    etag = resp.headers["ETag"]
+    assert HOT.get((p["code"], token)) is not None
+    again, resp = await download(api, p)
+    assert again == first and resp.headers["ETag"] == etag
+    assert resp.headers["Cache-Control"] == "private, no-cache"
+    held = await api.client.get(pkpass_path(p), headers={"If-None-Match": etag})
+    assert held.status == 304 and held.headers["ETag"] == etag and not await held.read()
+
+    async with api.db.write() as conn:
+        await conn.execute(update(passes).where(passes.c.id == raw_id(p)).values(
+            holder_name="Grace Hopper", wallet_updated_at=old + timedelta(seconds=1)))
+    changed, resp = await download(api, p)
+    assert b"Grace Hopper" in changed["pass.json"] and resp.headers["ETag"] != etag
+    fresh = await api.client.get(pkpass_path(p), headers={"If-None-Match": etag})
+    assert fresh.status == 200  # the old version is not the one held any more
+
+    forged = await api.client.get(f"/p/{p['code']}/pass.pkpass?token={'A' * 22}")
+    assert forged.status == 404  # what is kept answers its own link only
+
+    await api.gql(f'mutation {{ deletePass(input: {{id: "{p["id"]}"}}) {{ pass {{ id }} }} }}')
+    assert (await api.client.get(pkpass_path(p))).status == 404
