@@ -66,10 +66,11 @@ JSON_ERROR = {"application/json": {"schema": {
 # A request HTTP itself cannot read (a header value with control characters) is refused by
 # the HTTP layer before any handler runs, in plain text.
 PLAIN = {"text/plain": {"schema": {"type": "string"}}}
-UNREADABLE = {"description": "A request HTTP cannot read (e.g. a bad header value)",
-              "content": PLAIN}
-BAD = {"description": "A malformed device id, body or log; or a request HTTP cannot read",
-       "content": {**JSON_ERROR, **PLAIN}}
+# Text holding NUL is refused up front for every door, in the dialect's ProblemDetails.
+UNREADABLE = {"description": "A request HTTP cannot read (e.g. a bad header value), or NUL "
+                             "in the path", "content": {**PLAIN, **PROBLEM}}
+BAD = {"description": "A malformed device id, body or log; a request HTTP cannot read; NUL "
+                      "in the path or body", "content": {**JSON_ERROR, **PLAIN, **PROBLEM}}
 NO_ROUTE = _problem("No route: a path segment that cannot be one (e.g. holding a slash)")
 APPLE_PASS = [{"applePass": []}]
 
