@@ -1,5 +1,6 @@
 """Settings from ``PASSGATE_*`` environment variables."""
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -93,8 +94,22 @@ class Settings(BaseSettings):
     # instance replacing PassEngine, whose clients read a 401 as {"error": message}.
     keyless_dialect: Literal["native", "passengine"] | None = None
 
+    # Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client: a dynamic QR
+    # scan's country and unique visitor come from the first address not among them.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
     # SIGTERM: seconds requests in flight get to finish before the process exits.
     shutdown_timeout: float = 30.0
+
+    @model_validator(mode="after")
+    def _proxies_are_addresses(self) -> "Settings":
+        for net in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"PASSGATE_TRUSTED_PROXIES: {net!r} is not an address or "
+                                 "CIDR range") from None
+        return self
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> "Settings":

@@ -271,6 +271,9 @@ class QrScan(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=500)
     referrer: str | None = Field(default=None, max_length=2000)
     visitor_hash: str = Field(max_length=64)
+    # Decided at scan time (resolvers/qr_visitors.py); the IP itself is never kept.
+    device: str | None = Field(default=None, max_length=10)
+    country: str | None = Field(default=None, max_length=2)
 
 
 class Webhook(SQLModel, table=True):

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import checks, events, ids, timeseries
+from . import checks, events, ids, qr_visitors, timeseries
 from .db import Database
 from .errors import BadInput, PlanLimit
 from .loaders import fetch_owned
@@ -182,6 +182,8 @@ async def record_visit(
             user_agent=_clip(user_agent, MAX_USER_AGENT),
             referrer=_clip(referrer, MAX_REFERRER),
             visitor_hash=visitor_hash(server_secret, client_ip or ""),
+            device=qr_visitors.device_class(user_agent),
+            country=qr_visitors.country_of(client_ip),
         ))
         await events.emit(conn, db, hit.tenant_id, "qr.scanned", qr=hit, visit=visit.one())
     return hit.destination_url
@@ -196,6 +198,8 @@ class Analytics:
     unique_visitors: int
     series: list[tuple[datetime, int]]  # (bucket start, scans), empty buckets included
     top_user_agents: list[tuple[str, int]]
+    devices: list[tuple[str, int]]  # (device class, scans), most scans first
+    countries: list[tuple[str, int]]  # (ISO 3166 alpha-2, scans); unknown ones left out
 
 
 async def analytics(
@@ -230,5 +234,21 @@ async def analytics(
             .limit(TOP_USER_AGENTS)
         )
         top = [(ua, n) for ua, n in agents]
+        # Scans from before device classes were kept are classed by their user agent.
+        legacy = case((qr_scans.c.device.is_(None), qr_scans.c.user_agent), else_=None)
+        device_rows = await conn.execute(
+            select(qr_scans.c.device, legacy.label("ua"), scans).where(*scope)
+            .group_by(qr_scans.c.device, legacy))
+        by_device: dict[str, int] = {}
+        for device, ua, n in device_rows:
+            name = device or qr_visitors.device_class(ua)
+            by_device[name] = by_device.get(name, 0) + n
+        country_rows = await conn.execute(
+            select(qr_scans.c.country, scans)
+            .where(*scope, qr_scans.c.country.is_not(None))
+            .group_by(qr_scans.c.country))
+        by_country = sorted(((c, n) for c, n in country_rows), key=lambda cn: (-cn[1], cn[0]))
     series = [(at, counts.get(at, 0)) for at in w.buckets()]
-    return Analytics(since, until, granularity, totals[0], totals[1], series, top)
+    devices = sorted(by_device.items(), key=lambda dn: (-dn[1], dn[0]))
+    return Analytics(since, until, granularity, totals[0], totals[1], series, top, devices,
+                     by_country)

@@ -4,6 +4,7 @@ analytics, and the team-plan gate."""
 from datetime import UTC, datetime
 
 from tests.conftest import make_api
+from tests.test_qr_devices_countries_image import IPAD, IPHONE
 
 
 async def test_qr_lifecycle_over_rest(client):
@@ -15,7 +16,7 @@ async def test_qr_lifecycle_over_rest(client):
     assert qr["id"].startswith("qr_") and qr["status"] == "active" and qr["type"] == "url"
     assert qr["short_url"].endswith(f"/q/{qr['short_code']}") and qr["scan_count"] == 0
 
-    for agent in ("Phone/1", "Phone/1", "Tablet/2"):
+    for agent in (IPHONE, IPHONE, IPAD):
         hop = await client.get(f"/q/{qr['short_code']}", allow_redirects=False,
                                headers={"User-Agent": agent})
         assert hop.status == 302 and hop.headers["Location"] == "https://example.com/menu"
@@ -30,7 +31,8 @@ async def test_qr_lifecycle_over_rest(client):
     data = stats.body["data"]
     assert data["total_scans"] == 3 and data["unique_scans"] == 1
     assert data["by_day"] == [{"date": today, "scans": 3}]
-    assert {"device": "Phone/1", "scans": 2} in data["by_device"]
+    assert data["by_device"] == [{"device": "mobile", "scans": 2},
+                                 {"device": "tablet", "scans": 1}]
     default = await api.rest("GET", f"/api/v1/qr/{qr['id']}/analytics")
     assert default.status == 200 and len(default.body["data"]["by_day"]) >= 30
     bad = await api.rest("GET", f"/api/v1/qr/{qr['id']}/analytics",

@@ -5,9 +5,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from resolvers.errors import BadInput
+from resolvers.wallet import barcodes
+
 from ..engine import Answer, Call, Route
 from ..errors import RestError
-from ..fields import NOT_BLANK, URL_PATTERN, F, parse_datetime, spec
+from ..fields import HEX_COLOUR, NOT_BLANK, URL_PATTERN, F, parse_datetime, spec
+from ..images import image_answer
 from ..openapi_types import array, obj, ref
 from ..present import MAX_PAGE, iso, page_window, raw_id
 
@@ -70,9 +74,8 @@ def _analytics(data: dict[str, Any], call: Call) -> dict[str, Any]:
         "qr_id": raw_id(data["qrCode"]["id"]), "from": iso(a["from"]), "to": iso(a["to"]),
         "total_scans": a["totalScans"], "unique_scans": a["uniqueVisitors"],
         "by_day": [{"date": b["start"][:10], "scans": b["scans"]} for b in a["series"]],
-        "by_country": [],
-        "by_device": [{"device": u["userAgent"], "scans": u["scans"]}
-                      for u in a["topUserAgents"]],
+        "by_country": a["countries"],
+        "by_device": a["devices"],
     }}
 
 
@@ -89,6 +92,44 @@ def _update(call: Call) -> dict[str, Any]:
     # A code's type never changes ("url" is the only one): a full object sent back is fine.
     changes = {k: v for k, v in call.body.items() if k != "type"}
     return {"input": {"id": call.params["id"], **changes}}
+
+
+IMAGE = spec(
+    F("format", "enum", values={"png": "png", "svg": "svg"}, description="png (default) or svg"),
+    F("size", "int", minimum=64, maximum=2000,
+      description="width and height in pixels (default 512); an SVG is drawn at the nearest "
+                  "whole number of pixels a module"),
+    F("margin", "int", minimum=0, maximum=40, description="quiet zone in modules (default 4)"),
+    F("fg", pattern=HEX_COLOUR, description="foreground colour, hex (default 000000)"),
+    F("bg", pattern=HEX_COLOUR, description="background colour, hex (default FFFFFF)"),
+)
+
+
+async def _image(call: Call) -> Answer:
+    """The code's short URL as a QR image, drawn by the barcode renderer every image of
+    passgate uses (zxing-cpp, cached per process); a strong ETag, so If-None-Match is 304."""
+    assert call.run is not None
+    found = (await call.run("NativeGetQr", {"id": call.params["id"]}))["qrCode"]
+    if found is None:
+        raise RestError.not_found("QR code not found")
+    q = call.query
+    kind, size, margin = q.get("format", "png"), q.get("size", 512), q.get("margin", 4)
+    try:
+        fg = barcodes.colour(q.get("fg"), "fg", b"\x00\x00\x00")
+        bg = barcodes.colour(q.get("bg"), "bg", b"\xff\xff\xff")
+        if kind == "svg":
+            modules = barcodes.encode("qr", found["shortUrl"]).width + 2 * margin
+            image = barcodes.CACHE.image("qr", found["shortUrl"], kind="svg", margin=margin,
+                                         scale=max(1, round(size / modules)), fg=fg, bg=bg)
+        else:
+            image = barcodes.CACHE.image("qr", found["shortUrl"], kind="png", margin=margin,
+                                         width=size, height=size, fg=fg, bg=bg)
+    except BadInput as e:
+        raise RestError.bad(e.message, e.field) from None
+    # private: the image is read with a key (the code's short URL is no secret, but its id is
+    # the tenant's)
+    return image_answer(image, call.request.headers.get("If-None-Match"),
+                        "private, max-age=3600")
 
 
 SCHEMAS = {
@@ -125,4 +166,11 @@ QR_ROUTES: list[Route] = [
     Route("GET", f"{B}/{{id}}/analytics", "NativeQrAnalytics", "qr:read", "read",
           "Scans, unique visitors, a daily series and top devices", _range, _analytics,
           query=RANGE, response=obj(data=ref("NativeQrAnalytics")), tag="QR codes"),
+    Route("GET", f"{B}/{{id}}/image", None, "qr:read", "read",
+          "The code as an image to print (PNG or SVG)", lambda c: {}, lambda d, c: None,
+          query=IMAGE, precheck=_image, tag="QR codes",
+          response={"anyOf": [{"type": "string", "contentMediaType": "image/png"},
+                              {"type": "string", "contentMediaType": "image/svg+xml"}]},
+          description="Encodes the code's short_url, so the printed code keeps working when "
+                      "the destination changes. Strong ETag (If-None-Match answers 304)."),
 ]

@@ -51,6 +51,18 @@ class QrUserAgentCount:
 
 
 @strawberry.type
+class QrDeviceCount:
+    device: str = strawberry.field(description="mobile, tablet, desktop, bot or other.")
+    scans: int
+
+
+@strawberry.type
+class QrCountryCount:
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 code.")
+    scans: int
+
+
+@strawberry.type
 class QrAnalytics:
     from_: datetime = strawberry.field(name="from")
     to: datetime
@@ -63,6 +75,12 @@ class QrAnalytics:
                     "empty buckets included.")
     top_user_agents: list[QrUserAgentCount] = strawberry.field(
         description="The ten user agents with the most scans.")
+    devices: list[QrDeviceCount] = strawberry.field(
+        description="Scans per class of device (from the user agent), most first.")
+    countries: list[QrCountryCount] = strawberry.field(
+        description="Scans per country (from the IP address, looked up offline when the scan "
+                    "is recorded; the address is not kept), most first; scans from private or "
+                    "unknown addresses are left out.")
 
     @classmethod
     def from_result(cls, result: qr_data.Analytics) -> "QrAnalytics":
@@ -75,6 +93,8 @@ class QrAnalytics:
             series=[QrScanBucket(start=s, scans=n) for s, n in result.series],
             top_user_agents=[QrUserAgentCount(user_agent=ua, scans=n)
                              for ua, n in result.top_user_agents],
+            devices=[QrDeviceCount(device=d, scans=n) for d, n in result.devices],
+            countries=[QrCountryCount(country=c, scans=n) for c, n in result.countries],
         )
 
 
