@@ -1,10 +1,12 @@
 """The aiohttp application factory: every resource opened and closed via ``cleanup_ctx``."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from redis.asyncio import Redis
 
+from resolvers import qr_visitors
 from resolvers.auth import KeyAuthenticator
 from resolvers.cors import ListedOrigins
 from resolvers.db import Database
@@ -108,6 +110,10 @@ async def _request_logger(app: web.Application) -> AsyncIterator[None]:
     await logger.flush()
 
 
+async def _warm_parsers(app: web.Application) -> None:
+    await asyncio.to_thread(qr_visitors.warm)
+
+
 async def index(request: web.Request) -> web.Response:
     raise web.HTTPFound("/graphql")
 
@@ -121,6 +127,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
                      cors_preflight, authenticate, enforce_plan_and_limits, idempotent_writes],
     )
     app.on_response_prepare.append(cors_headers)
+    app.on_startup.append(_warm_parsers)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app.cleanup_ctx.append(_database)

@@ -20,6 +20,12 @@ _DESKTOP_OS = frozenset({"Windows", "Mac OS X", "macOS", "Linux", "Ubuntu", "Chr
                          "ChromeOS", "Fedora", "Debian", "FreeBSD", "OpenBSD", "NetBSD"})
 
 
+def warm() -> None:
+    """ua-parser compiles its rules on first use (about half a second): the app does it in a
+    thread at start, so the first scan does not hold up the event loop."""
+    device_class("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)")
+
+
 @lru_cache(maxsize=4096)
 def device_class(user_agent: str | None) -> str:
     """mobile, tablet, desktop or bot; other when the agent says nothing recognisable."""
