@@ -60,8 +60,9 @@ def main() -> None:
     print(f"\nvalidatePass/s, {backend}, {args.clients} clients, {args.rounds} rounds of "
           f"{args.seconds:g}s, median (min-max)")
     for name, values in results.items():
+        rounds = " ".join(f"{v:.0f}" for v in values)
         print(f"  {name:<9} {statistics.median(values):8.0f}  "
-              f"({min(values):.0f}-{max(values):.0f})")
+              f"({min(values):.0f}-{max(values):.0f}; rounds {rounds})")
     on, off = (statistics.median(results[n]) for n in SETTINGS)
     print(f"  request logs cost: {1 - on / off:.1%} of throughput")
 
