@@ -29,9 +29,12 @@ ROOT_FIELDS = "{" + " ".join(["viewer { plan }"] * 490) + "}"
 
 
 async def timed_error(api, query: str) -> tuple[float, dict]:
-    started = time.perf_counter()
+    """The error, and the CPU time this thread spent getting it: the test server runs on this
+    thread's event loop, so that is the server's work (and the client's), which a loaded
+    machine does not inflate the way it inflates wall time."""
+    started = time.thread_time()
     error = await api.error(query)
-    return time.perf_counter() - started, error
+    return time.thread_time() - started, error
 
 
 @pytest.mark.parametrize(("query", "limit"), [
@@ -115,7 +118,7 @@ async def test_pairwise_work_is_bounded(api, query, limit):
     elapsed, error = await timed_error(api, query)
     assert (error["extensions"]["code"], error["extensions"]["limit"]) == (
         "QUERY_TOO_COMPLEX", limit), error
-    assert elapsed < 1.0, f"refusal took {elapsed:.2f} s"  # unbounded: 0.5-0.9 s of validation
+    assert elapsed < 0.25, f"refusal took {elapsed:.2f} s"  # unbounded: 0.5-0.9 s of validation
 
 
 async def test_limits_hold_on_get_too(api):
