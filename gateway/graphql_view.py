@@ -73,6 +73,15 @@ class PassgateGraphQLView(GraphQLView):
         return web.Response(text=self.graphql_ide_html, content_type="text/html",
                             headers={CSP: policy})
 
+    def is_websocket_request(self, request: web.Request) -> bool:  # type: ignore[override]
+        """Only a GET asking to upgrade can be one: Strawberry's check builds a
+        WebSocketResponse and runs its handshake validation for every POST (a few percent of
+        a gate scan's CPU)."""
+        if request.method != "GET" or "upgrade" not in request.headers.get(
+                "Connection", "").lower():
+            return False
+        return super().is_websocket_request(request)
+
     async def get_context(self, request: web.Request, response: Any) -> Context:  # type: ignore[override]
         return make_context(request, response)
 
