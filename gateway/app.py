@@ -41,7 +41,7 @@ from .migrate import check_migrated
 from .public import pass_page
 from .qr_redirect import qr_redirect
 from .ratelimit import MemoryLimiter, RedisLimiter
-from .request_log import RequestLogger, log_requests
+from .request_log import RequestLogger, record_request
 from .settings import Settings
 from .usage import UsageMeter
 from .wallet import install as install_wallet
@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[metrics.middleware(), security_headers, log_requests, request_context,
+        middlewares=[metrics.middleware(record_request), security_headers, request_context,
                      cors_preflight, authenticate, enforce_plan_and_limits, idempotent_writes],
     )
     app.on_response_prepare.append(cors_headers)

@@ -57,7 +57,9 @@ class Metrics:
                 self.validations.labels(scan.get("result") or "unknown",
                                         scan.get("reason") or "").inc()
 
-    def middleware(self) -> Any:
+    def middleware(self, *observers: Callable[[web.Request, int, float], None]) -> Any:
+        """Counts and times every request; ``observers`` are told each answer's final status
+        and seconds too (the request log), so one middleware times a request once."""
         metrics = self
 
         @web.middleware
@@ -75,10 +77,12 @@ class Metrics:
                 resource = request.match_info.route.resource
                 route = resource.canonical if resource is not None else "unmatched"
                 metrics.requests.labels(route, request.method, str(status)).inc()
-                metrics.latency.labels(route, request.method).observe(
-                    time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                metrics.latency.labels(route, request.method).observe(elapsed)
                 if status == 429:
                     metrics.rate_limited.labels(route).inc()
+                for observer in observers:
+                    observer(request, status, elapsed)
 
         return observe
 

@@ -12,7 +12,6 @@ path is stored without its query string.
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -69,28 +68,16 @@ class RequestLogger:
             await self.flush()
 
 
-@web.middleware
-async def log_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Times every request; one made with a key is recorded once it is answered (its
-    final status, after the inner middlewares turned errors into answers)."""
+def record_request(request: web.Request, status: int, seconds: float) -> None:
+    """A request made with a key, recorded once it is answered (its final status, after the
+    middlewares turned errors into answers); called by the metrics middleware, which times
+    every request."""
     from .keys import PRINCIPAL, REQUEST_LOGGER
 
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    finally:
-        principal = request.get(PRINCIPAL)
-        logger = request.app.get(REQUEST_LOGGER)
-        if principal is not None and logger is not None:
-            logger.record(_row(request, principal, status,
-                               (time.perf_counter() - started) * 1000.0))
-
+    principal = request.get(PRINCIPAL)
+    logger = request.app.get(REQUEST_LOGGER)
+    if principal is not None and logger is not None:
+        logger.record(_row(request, principal, status, seconds * 1000.0))
 
 def _operation(request: web.Request) -> str | None:
     """The GraphQL operation a request ran: the named operation of a /graphql request, the
