@@ -49,20 +49,32 @@ def _b32(value: int, length: int) -> str:
 _FROM_RFC4648 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _B32.encode())
 _FROM_RFC4648_UPPER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
                                       _B32.upper().encode())
-_last_ms = (-1, "")
-
-
-def _random80() -> str:
-    return base64.b32encode(secrets.token_bytes(10)).translate(_FROM_RFC4648).decode()
+_latest = (-1, "", 0)  # the latest id's millisecond, its time part, its random part
 
 
 def new_id(kind: str) -> str:
-    """A ULID-style id: 48-bit millisecond time then 80 random bits, so ids sort by creation."""
-    global _last_ms
+    """A ULID-style id: 48-bit millisecond time then 80 random bits, so ids sort by creation.
+
+    Within one millisecond (scans on the hot path come faster than that) an id takes the
+    latest one's random part plus a random step, as monotonic ULIDs do, so ids made in one
+    process sort in the order they were made; a clock stepping back keeps the latest time."""
+    global _latest
     ms = time.time_ns() // 1_000_000
-    if ms != _last_ms[0]:
-        _last_ms = (ms, _b32(ms, 10))
-    return f"{PREFIXES[kind]}_{_last_ms[1]}{_random80()}"
+    last_ms, text, last_random = _latest
+    if ms > last_ms:
+        random = secrets.randbits(_RANDOM_BITS)
+        text = _b32(ms, 10)
+    else:
+        ms, random = last_ms, last_random + 1 + secrets.randbits(32)
+        if random >> _RANDOM_BITS:  # the random part overflowed: borrow the next millisecond
+            ms, random = ms + 1, secrets.randbits(_RANDOM_BITS)
+            text = _b32(ms, 10)
+    _latest = (ms, text, random)
+    return f"{PREFIXES[kind]}_{text}{_encode80(random)}"
+
+
+def _encode80(value: int) -> str:
+    return base64.b32encode(value.to_bytes(10, "big")).translate(_FROM_RFC4648).decode()
 
 
 _ID_BODY = 26  # 10 characters of time and 16 of randomness: 128 bits, the size of a UUID
