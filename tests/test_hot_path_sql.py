@@ -15,18 +15,27 @@ from tests.fragments import CREATE_PASS, VALIDATE
 
 
 @contextmanager
-def statements(engine: Any) -> Iterator[list[str]]:
-    """The SQL statements SQLAlchemy sends to the driver meanwhile."""
+def statements(db: Any) -> Iterator[list[str]]:
+    """The SQL statements sent meanwhile: those SQLAlchemy sends to the driver, and those
+    ``Database.pg_fetchrow`` sends on the driver itself (PostgreSQL's hot path)."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         seen.append(statement)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    on_driver = db.pg_fetchrow
+
+    async def recorded(sql: str, args: Any) -> Any:
+        seen.append(sql)
+        return await on_driver(sql, args)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    db.pg_fetchrow = recorded
     try:
         yield seen
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        del db.pg_fetchrow
 
 
 async def new_code(api, **fields) -> str:
@@ -41,7 +50,7 @@ async def validation_statements(api, code: str) -> tuple[dict, list[str]]:
     """One accepted validation, and its statements. The request just before it (creating
     the pass) warms the API-key cache; should that cache expire on a slow machine, its
     reload is left out, as it is not the hot path's."""
-    with statements(api.db.engine) as seen:
+    with statements(api.db) as seen:
         result = await validate(api, code)
     return result, [s for s in seen if "api_keys" not in s]
 
