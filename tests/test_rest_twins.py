@@ -89,7 +89,7 @@ async def build_world(api: Api, tag: str) -> dict[str, str]:
 
 # Values that differ between two identical fixtures: ids, codes, times, tokens, slugs.
 _VOLATILE = [
-    (re.compile(r"\b(pass|tpl|cus|scn|qr|qrs|whk|key|ten)_[0-9a-z]{26}\b"), r"\1_ID"),
+    (re.compile(r"\b(pass|tpl|cus|scn|qr|qrs|whk|key|ten|evt)_[0-9a-z]{26}\b"), r"\1_ID"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "UUID"),
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?"), "TIME"),
     (re.compile(r"/p/[0-9A-Z]{16}\?token=[\w-]+"), "/p/CODE"),

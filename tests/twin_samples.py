@@ -89,6 +89,19 @@ PASSENGINE = {
     "POST /api/v1/passes/{id}/suspend": sample(_p(id="pass")),
     "POST /api/v1/passes/{id}/resume": sample(_p(id="pass")),
     "POST /api/v1/scan": sample(body=lambda o: {"code": o["code"]}),
+    "GET /api/v1/clients": sample(query={"search": "Twin", "limit": "5"}),
+    # An email of each fixture's own: a client's email is its identity (the twin would
+    # update the client the REST call made, 200 instead of 201).
+    "POST /api/v1/clients": sample(body=lambda o: {"name": "New client",
+                                                   "email": f"new-{o['customer']}@example.com"}),
+    "GET /api/v1/clients/{id}": sample(_p(id="customer")),
+    "PATCH /api/v1/clients/{id}": sample(_p(id="customer"), {"phone": "+4412345"}),
+    "DELETE /api/v1/clients/{id}": sample(_p(id="customer")),
+    "POST /api/v1/webhooks": sample(body={"url": "https://example.com/engine",
+                                          "events": ["pass.created"]}),
+    "GET /api/v1/webhooks/{id}": sample(_p(id="webhook")),
+    "PATCH /api/v1/webhooks/{id}": sample(_p(id="webhook"), {"active": False}),
+    "DELETE /api/v1/webhooks/{id}": sample(_p(id="webhook")),
 }
 
 
