@@ -78,6 +78,7 @@ class HotAnswer:
     headers: dict[str, str]
     etag: str
     until: float  # monotonic: made again after this (settings, validity windows)
+    generation: int  # apple.settings_generation() when made: this process's settings changes
 
 
 # Everything of the pass and its template that shapes its .pkpass (the cache key of
@@ -145,8 +146,10 @@ async def public_pkpass(request: web.Request) -> web.Response:
     db = request.app[STATE].db
     key = (ids.normalise_code(request.match_info["code"]), request.query.get("token", ""))
     hot = HOT.get(key)
+    generation = apple.settings_generation()
     if hot is not None:
-        if await db.read_row(VERSION_SQL, (hot.pass_id,)) == hot.version:
+        if hot.generation == generation and await db.read_row(
+                VERSION_SQL, (hot.pass_id,)) == hot.version:
             return _answer(request, hot.body, hot.headers, hot.etag)
         HOT.forget(key)
     loaded = await _holder_pass(request)
@@ -165,7 +168,7 @@ async def public_pkpass(request: web.Request) -> web.Response:
     # that answer is not kept, so the next one carries the right Last-Modified.
     if version is not None and passkit.last_modified(tag, now) == tag.replace(microsecond=0):
         HOT.put(key, HotAnswer(row.id, version, blob, dict(response.headers), etag,
-                               _hot_until(row, now)))
+                               _hot_until(row, now), generation))
     return _answer(request, blob, dict(response.headers), etag)
 
 

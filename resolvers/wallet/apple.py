@@ -249,8 +249,19 @@ async def tenant_settings(db: Database, tenant_id: str) -> Any | None:
     return row
 
 
+_generation = 0  # counts this process's changes of wallet settings
+
+
+def settings_generation() -> int:
+    """Changes with every change of wallet settings this process made: answers made from
+    the settings (gateway/wallet.HOT) are made again when it moved."""
+    return _generation
+
+
 def forget_settings(tenant_id: str) -> None:
+    global _generation
     _settings.pop(tenant_id, None)
+    _generation += 1
 
 
 async def load(db: Database, *, pass_id: str, defaults: InstanceDefaults | None = None
