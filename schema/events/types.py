@@ -38,12 +38,9 @@ class Event:
     async def pass_(
         self, info: Info
     ) -> Annotated["Pass", strawberry.lazy("schema.passes.types")] | None:
-        from schema.passes.types import Pass
+        from schema.passes.types import pass_by_id
 
-        if self.pass_id is None:
-            return None
-        row = await info.context.loaders["pass"].load(self.pass_id)
-        return Pass.from_row(row) if row is not None else None
+        return await pass_by_id(info, self.pass_id)
 
 
 @strawberry.type(description="One row of a template's activity: a scan of one of its passes "
@@ -75,9 +72,6 @@ class ActivityEntry:
     async def pass_(
         self, info: Info
     ) -> Annotated["Pass", strawberry.lazy("schema.passes.types")] | None:
-        from schema.passes.types import Pass
+        from schema.passes.types import pass_by_id
 
-        if self.pass_id is None:
-            return None
-        row = await info.context.loaders["pass"].load(self.pass_id)
-        return Pass.from_row(row) if row is not None else None
+        return await pass_by_id(info, self.pass_id)

@@ -256,3 +256,12 @@ class ValidatePassPayload:
     remaining_usages: int | None
     pass_: Pass | None = strawberry.field(name="pass")
     scan: Annotated["Scan", strawberry.lazy("schema.scans.types")] | None
+
+
+async def pass_by_id(info: Info, pass_id: str | None) -> Pass | None:
+    """The pass with this id through the request's loader (None for none): how a scan, an
+    event or an activity entry shows its pass."""
+    if pass_id is None:
+        return None
+    row = await info.context.loaders["pass"].load(pass_id)
+    return Pass.from_row(row) if row is not None else None

@@ -56,9 +56,6 @@ class Scan(relay.Node):
     async def pass_(
         self, info: Info
     ) -> Annotated["Pass", strawberry.lazy("schema.passes.types")] | None:
-        from schema.passes.types import Pass
+        from schema.passes.types import pass_by_id
 
-        if self.pass_id is None:
-            return None
-        row = await info.context.loaders["pass"].load(self.pass_id)
-        return Pass.from_row(row) if row is not None else None
+        return await pass_by_id(info, self.pass_id)
