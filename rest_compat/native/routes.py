@@ -462,6 +462,12 @@ def _wallet_link(platform: str) -> Any:
 
 
 B = "/api/v1"
+# What POST /passes/{id}/messages and its alias /push do, in both routes' documents.
+MESSAGE_DELIVERY = (
+    "Apple Wallet: the pass shows the message in a field whose changeMessage is %@ and every "
+    "registered device is pushed, so the lock screen shows it; Google Wallet: the message is "
+    "added to the object (addMessage, TEXT_AND_NOTIFY). Sent after the change commits, "
+    "through the outbox; 409 for a deleted pass.")
 ROUTES: list[Route] = [
     Route("GET", f"{B}/passes", "NativeListPasses", "passes:read", "read", "List passes",
           _list_passes, _passes, query=LIST_PASSES, response=_many("NativePass"), tag="Passes"),
@@ -505,20 +511,12 @@ ROUTES: list[Route] = [
           "write", "Send a message to the holders of the pass", _pass_message,
           _sent_message, status=201, body=PASS_MESSAGE,
           response=_single("NativePassMessage"), tag="Passes",
-          description="Apple Wallet: the pass shows the message in a field whose "
-                      "changeMessage is %@ and every registered device is pushed, so the "
-                      "lock screen shows it; Google Wallet: the message is added to the "
-                      "object (addMessage, TEXT_AND_NOTIFY). Sent after the change commits, "
-                      "through the outbox; 409 for a deleted pass."),
+          description=MESSAGE_DELIVERY),
     Route("POST", f"{B}/passes/{{id}}/push", "NativeSendPassMessage", "passes:write",
           "write", "Send a message to the holders of the pass (alias of /messages)",
           _pass_message, _sent_message, status=201, body=PASS_MESSAGE,
           response=_single("NativePassMessage"), tag="Passes",
-          description="Apple Wallet: the pass shows the message in a field whose "
-                      "changeMessage is %@ and every registered device is pushed, so the "
-                      "lock screen shows it; Google Wallet: the message is added to the "
-                      "object (addMessage, TEXT_AND_NOTIFY). Sent after the change commits, "
-                      "through the outbox; 409 for a deleted pass."),
+          description=MESSAGE_DELIVERY),
     Route("GET", f"{B}/passes/{{id}}/scans", "NativePassScans", "scans:read", "read",
           "A pass's scans, newest first", _pass_scans, _scans, query=PAGE_ONLY,
           response=_many("NativeScan"), tag="Scans"),
