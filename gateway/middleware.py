@@ -14,6 +14,7 @@ from rest_compat.docs import PUBLIC_PATHS as DOCS_PATHS
 from rest_compat.engine import endpoint_of
 
 from .classify import classify_body, classify_document
+from .client_ip import client_ip
 from .errors import error_response
 from .keys import LIMITER, METER, PRINCIPAL, REQUEST_ID, SETTINGS, STATE
 from .ratelimit import Bucket
@@ -228,7 +229,7 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
         bucket = _bucket(request, kind)
         decision = await limiter.hit(
             [Bucket(f"key:{principal.key_id}:{bucket}", limit),
-             Bucket(f"ip:{request.remote}:{bucket}", limit)],
+             Bucket(f"ip:{client_ip(request)}:{bucket}", limit)],
             cost,
         )
         if not decision.allowed:

@@ -1,42 +1,19 @@
 """``GET /q/{slug}``: the public side of a dynamic QR code. Redirects to the current
 destination and records the scan; no API key, since the scanner is any phone."""
 
-import ipaddress
 from urllib.parse import quote
 
 from aiohttp import web
 
 from resolvers.qr import record_visit
 
-from .keys import SETTINGS, STATE
+from .client_ip import client_ip
+from .keys import STATE
 
 NO_STORE = {"Cache-Control": "no-store"}
 # Every printable ASCII character stays as it is: only non-ASCII (an IRI pasted from a
 # browser) is percent-encoded, as a header must be ASCII; browsers decode it back.
 _ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
-
-
-def client_ip(request: web.Request) -> str | None:
-    """The visitor's address: the peer's, or behind trusted proxies the last address of
-    X-Forwarded-For that is not one of them (any earlier one may be forged by the client)."""
-    trusted = [ipaddress.ip_network(n, strict=False)
-               for n in request.app[SETTINGS].trusted_proxies]
-    peer = request.remote
-
-    def is_trusted(value: str | None) -> bool:
-        try:
-            address = ipaddress.ip_address((value or "").strip())
-        except ValueError:
-            return False
-        return any(address in net for net in trusted)
-
-    if not trusted or not is_trusted(peer):
-        return peer
-    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
-    for hop in reversed([h for h in hops if h]):
-        if not is_trusted(hop):
-            return hop
-    return peer
 
 
 async def qr_redirect(request: web.Request) -> web.Response:

@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     # instance replacing PassEngine, whose clients read a 401 as {"error": message}.
     keyless_dialect: Literal["native", "passengine"] | None = None
 
-    # Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client: a dynamic QR
-    # scan's country and unique visitor come from the first address not among them.
+    # Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client: from such a
+    # peer the client is the last address of it not among them (gateway/client_ip.py), for
+    # the per-IP rate limit and a dynamic QR scan's country and unique visitor.
     trusted_proxies: list[str] = Field(default_factory=list)
 
     # SIGTERM: seconds requests in flight get to finish before the process exits.
@@ -128,6 +129,12 @@ class Settings(BaseSettings):
             "PASSGATE_GOOGLE_ISSUER_ID": self.google_issuer_id,
             "PASSGATE_GOOGLE_SERVICE_ACCOUNT_FILE": self.google_service_account_file})
         return self
+
+    @cached_property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """``trusted_proxies`` parsed, once: the client address of every API request is
+        looked up in them (set ``trusted_proxies`` before the first request)."""
+        return tuple(ipaddress.ip_network(net, strict=False) for net in self.trusted_proxies)
 
     @cached_property
     def secret(self) -> bytes:

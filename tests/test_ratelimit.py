@@ -16,9 +16,11 @@ import pytest
 
 from gateway.app import create_app
 from gateway.keys import LIMITER, METER
+from gateway.ratelimit import MemoryLimiter, RedisLimiter
 from resolvers import auth
+from resolvers.limits import update_limits
 from resolvers.usage import add_usage, get_usage, month_of
-from tests.conftest import make_api, service_unavailable
+from tests.conftest import Api, make_api, service_unavailable
 from tests.fragments import VALIDATE
 from tests.servers import cli_key, free_port, run_cli, serve
 
@@ -89,6 +91,78 @@ async def test_the_ip_budget_is_shared_by_keys(client):
     assert status == 429
     status, headers, _ = await post(other, VIEWER)  # same client IP, fresh key
     assert status == 429 and headers["X-RateLimit-Remaining"] == "0"
+
+
+@pytest.fixture
+async def proxied(aiohttp_client, settings, backend, request):
+    """Starts the app with the given trusted proxies and a per-IP budget counted in process
+    on SQLite and in Redis (RedisLimiter) on PostgreSQL, as a deployment behind a proxy has."""
+    if backend == "postgresql":
+        settings.redis_url = request.getfixturevalue("redis_url")
+        settings.redis_prefix = f"passgate-test-{secrets.token_hex(4)}:"
+    settings.rate_limit_window = HOUR
+
+    async def start(trusted: list[str]):
+        settings.trusted_proxies = trusted
+        client = await aiohttp_client(create_app(settings))
+        expected = RedisLimiter if settings.redis_url else MemoryLimiter
+        assert type(client.app[LIMITER]) is expected
+        return client
+
+    yield start
+    if settings.redis_url:
+        import redis.asyncio as aioredis
+
+        r = aioredis.from_url(settings.redis_url)
+        keys = [k async for k in r.scan_iter(match=f"{settings.redis_prefix}*")]
+        if keys:
+            await r.delete(*keys)
+        await r.aclose()
+
+
+async def three_reads(client) -> Api:
+    """A tenant whose keys (and so the IP buckets they hit) take 3 reads a minute; set before
+    its key's first request, so no key cache holds the plan's 120."""
+    api = await make_api(client, plan="starter")
+    await update_limits(api.db, api.tenant_id, {"read": 3})
+    return api
+
+
+async def read_from(api, forwarded: str):
+    resp = await api.client.post("/graphql", json={"query": VIEWER},
+                                 headers={"Authorization": f"Bearer {api.key}",
+                                          "X-Forwarded-For": forwarded})
+    await resp.read()
+    return resp.status, resp.headers
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_ip_budget(proxied):
+    client = await proxied(["127.0.0.1/32", "::1/128"])  # the test client's peer
+    alice, bob = await three_reads(client), await three_reads(client)
+    statuses = [(await read_from(alice, "203.0.113.7"))[0] for _ in range(4)]
+    assert statuses == [200] * 3 + [429]
+    # another client behind the same proxy is not refused, and counts from its own budget
+    status, headers = await read_from(bob, "198.51.100.9")
+    assert status == 200 and headers["X-RateLimit-Remaining"] == "2"
+    # the IP bucket is the forwarded address's: bob's key from alice's address is refused,
+    # also with a forged address before it (the client is the last hop not a trusted proxy)
+    for chain in ("203.0.113.7", "198.51.100.20, 203.0.113.7", "10.9.8.7,203.0.113.7, 127.0.0.1"):
+        status, headers = await read_from(bob, chain)
+        assert status == 429 and headers["X-RateLimit-Remaining"] == "0", chain
+    status, headers = await read_from(bob, "198.51.100.9")  # bob's key was not charged
+    assert status == 200 and headers["X-RateLimit-Remaining"] == "1"
+
+
+async def test_forwarded_for_from_an_untrusted_peer_escapes_no_limit(proxied):
+    client = await proxied(["10.0.0.0/8"])  # a proxy is trusted, but the peer is not it
+    alice, bob = await three_reads(client), await three_reads(client)
+    # a new spoofed address each time: all four count on the peer's budget
+    statuses = [(await read_from(alice, f"203.0.113.{i}"))[0] for i in range(4)]
+    assert statuses == [200] * 3 + [429]
+    # a fresh key with a spoofed address still counts on the peer's exhausted budget
+    for chain in ("198.51.100.9", "10.0.0.1", "198.51.100.9, 10.0.0.1"):
+        status, headers = await read_from(bob, chain)
+        assert status == 429 and headers["X-RateLimit-Remaining"] == "0", chain
 
 
 async def test_window_resets_and_retry_after_is_honest(aiohttp_client, settings):
