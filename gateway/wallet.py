@@ -1,6 +1,7 @@
-"""Wallet downloads for holders: the signed ``.pkpass`` at a public, token-signed link.
+"""Wallet downloads for holders: the signed ``.pkpass`` and the pass's barcode image at public,
+token-signed links.
 
-The link carries the same HMAC token as the holder's page (``/p/{code}?token=…``), so it can
+The links carry the same HMAC token as the holder's page (``/p/{code}?token=…``), so they can
 be sent to the holder; a wrong token and an unknown code are the same 404.
 """
 
@@ -55,19 +56,39 @@ async def render_pkpass(app: web.Application, loaded: tuple[Any, Any, Any]) -> b
                                     web_service_url=web_service_url(app), now=utcnow())
 
 
-async def _holder_pass(request: web.Request) -> Any:
-    """The pass a holder's signed link names (row, template, settings); any mismatch, like a
-    deleted pass, is the same 404, so links cannot be used to probe for codes."""
+async def _holder_pass_id(request: web.Request) -> str:
+    """The id of the pass a holder's signed link names; a wrong token is the 404 of an
+    unknown code, so links cannot be used to probe for codes."""
     state = request.app[STATE]
     code = ids.normalise_code(request.match_info["code"])
     token = request.query.get("token", "")
     pass_id = await pass_id_by_token(state.db, state.secret_key, code, token)
     if pass_id is None:
         raise web.HTTPNotFound(text="No such pass.")
+    return pass_id
+
+
+async def _load_holder_pass(request: web.Request, pass_id: str) -> Any:
+    """(row, template, settings) of the pass; a deleted pass is the same 404."""
+    state = request.app[STATE]
     loaded = await apple.load(state.db, pass_id=pass_id, defaults=state.wallet_defaults)
     if loaded is None or loaded[0].state == "deleted":
         raise web.HTTPNotFound(text="No such pass.")
     return loaded
+
+
+async def _holder_pass(request: web.Request) -> Any:
+    """The pass a holder's signed link names (row, template, settings), or 404."""
+    return await _load_holder_pass(request, await _holder_pass_id(request))
+
+
+async def _versioned_holder_pass(request: web.Request) -> tuple[Any, tuple[Any, ...] | None]:
+    """The pass (as ``_holder_pass``) and its version, read before the pass is loaded: a
+    change landing in between leaves a newer version than the one kept, so an answer made
+    from the load is never kept under a version newer than its own."""
+    pass_id = await _holder_pass_id(request)
+    version = await request.app[STATE].db.read_row(VERSION_SQL, (pass_id,))
+    return await _load_holder_pass(request, pass_id), version
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,54 +103,79 @@ class HotAnswer:
 
 
 # Everything of the pass and its template that shapes its .pkpass (the cache key of
-# apple.PkpassCache, and the code the link names), in one indexed read.
+# apple.PkpassCache, and the code the link names), in one indexed read. Its barcode image
+# (the code, the template's barcode format: any change of a template moves its updated_at)
+# and whether the pass is deleted are part of it.
 VERSION_SQL = ("SELECT p.code, p.state, p.usages_count, p.max_usages, p.valid_from, "
                "p.valid_until, p.wallet_updated_at, p.created_at, t.updated_at "
                "FROM passes p LEFT JOIN templates t ON t.id = p.template_id WHERE p.id = ?")
 
 
 class HotLinks:
-    """The latest answer of each holder's .pkpass link, so a repeat download costs one small
-    read instead of the token lookup and the pass load (through the SQLite driver's thread
-    those cost far more than the answer: measured in bench/wallet.py). The read is the
-    pass's version (``VERSION_SQL``): any change of the pass or its template makes the
-    answer again. It is also made again after ``TTL`` seconds, the time another process's
-    change of the tenant's wallet settings may take to show (``apple.SETTINGS_TTL``), or
-    when the pass's validity window opens or closes."""
+    """The latest answer of each holder's link (the .pkpass, the barcode image), so a repeat
+    download costs one small read instead of the token lookup and the pass load (through the
+    SQLite driver's thread those cost far more than the answer: measured in
+    bench/wallet.py). The read is the pass's version (``VERSION_SQL``): any change of the
+    pass or its template makes the answer again. It is also made again after ``TTL``
+    seconds, the time another process's change of the tenant's wallet settings may take to
+    show (``apple.SETTINGS_TTL``), or when the pass's validity window opens or closes.
+
+    Keys start with the link's (code, token): a wrong token never finds an answer."""
 
     TTL = apple.SETTINGS_TTL
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._items: OrderedDict[tuple[str, str], HotAnswer] = OrderedDict()
+        self._items: OrderedDict[tuple[str, ...], HotAnswer] = OrderedDict()
 
-    def get(self, key: tuple[str, str]) -> HotAnswer | None:
+    def get(self, key: tuple[str, ...]) -> HotAnswer | None:
         found = self._items.get(key)
         if found is not None and time.monotonic() >= found.until:
             del self._items[key]
             return None
         return found
 
-    def put(self, key: tuple[str, str], answer: HotAnswer) -> None:
+    def put(self, key: tuple[str, ...], answer: HotAnswer) -> None:
         self._items[key] = answer
         self._items.move_to_end(key)
         if len(self._items) > self._size:
             self._items.popitem(last=False)
 
-    def forget(self, key: tuple[str, str]) -> None:
+    def forget(self, key: tuple[str, ...]) -> None:
         self._items.pop(key, None)
 
 
-HOT = HotLinks()
+HOT = HotLinks()  # .pkpass links, by (code, token)
+BARCODES = HotLinks()  # barcode images, by (code, token, ext)
 PRIVATE = {"Cache-Control": "private, no-cache", "Referrer-Policy": "no-referrer"}
+KEPT_BY_304 = ("ETag", "Cache-Control", "Referrer-Policy")  # of the answer's headers
+
+
+def _link_key(request: web.Request) -> tuple[str, str]:
+    return ids.normalise_code(request.match_info["code"]), request.query.get("token", "")
 
 
 def _answer(request: web.Request, body: bytes, headers: dict[str, str], etag: str
             ) -> web.Response:
-    """The pass, or 304 when the client holds this version (If-None-Match)."""
+    """The answer, or 304 when the client holds this version (If-None-Match)."""
     if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers={"ETag": etag, **PRIVATE})
+        return web.Response(status=304, headers={
+            name: headers[name] for name in KEPT_BY_304 if name in headers})
     return web.Response(body=body, headers=headers)
+
+
+async def _kept_answer(request: web.Request, links: HotLinks, key: tuple[str, ...]
+                       ) -> web.Response | None:
+    """The answer ``links`` keeps for ``key`` while the pass's version and this process's
+    wallet settings are the ones it was made from (one small read), else None."""
+    hot = links.get(key)
+    if hot is None:
+        return None
+    if hot.generation == apple.settings_generation() and await request.app[STATE].db.read_row(
+            VERSION_SQL, (hot.pass_id,)) == hot.version:
+        return _answer(request, hot.body, hot.headers, hot.etag)
+    links.forget(key)
+    return None
 
 
 def _hot_until(row: Any, now: datetime) -> float:
@@ -143,19 +189,13 @@ def _hot_until(row: Any, now: datetime) -> float:
 
 
 async def public_pkpass(request: web.Request) -> web.Response:
-    db = request.app[STATE].db
-    key = (ids.normalise_code(request.match_info["code"]), request.query.get("token", ""))
-    hot = HOT.get(key)
+    key = _link_key(request)
+    kept = await _kept_answer(request, HOT, key)
+    if kept is not None:
+        return kept
     generation = apple.settings_generation()
-    if hot is not None:
-        if hot.generation == generation and await db.read_row(
-                VERSION_SQL, (hot.pass_id,)) == hot.version:
-            return _answer(request, hot.body, hot.headers, hot.etag)
-        HOT.forget(key)
-    loaded = await _holder_pass(request)
+    loaded, version = await _versioned_holder_pass(request)
     row = loaded[0]
-    # Read before rendering: a change that lands meanwhile leaves a version that differs.
-    version = await db.read_row(VERSION_SQL, (row.id,))
     try:
         blob = await render_pkpass(request.app, loaded)
     except WalletNotConfigured as e:
@@ -173,16 +213,25 @@ async def public_pkpass(request: web.Request) -> web.Response:
 
 
 async def public_barcode(request: web.Request) -> web.Response:
-    """The pass's code as its template's barcode (SVG or PNG), for the install page."""
-    loaded = await _holder_pass(request)
-    template = loaded[1]
+    """The pass's code as its template's barcode (SVG or PNG), for the install page; a
+    repeat is answered from ``BARCODES`` after one version read, like the .pkpass."""
+    ext = request.match_info["ext"]
+    key = (*_link_key(request), ext)
+    kept = await _kept_answer(request, BARCODES, key)
+    if kept is not None:
+        return kept
+    generation = apple.settings_generation()
+    (row, template, _), version = await _versioned_holder_pass(request)
     fmt = template.barcode_format if template is not None else "qr"
-    image = barcodes.CACHE.image(fmt, loaded[0].code, kind=request.match_info["ext"], scale=6,
-                                 margin=4)
-    headers = {"ETag": image.etag, "Cache-Control": "private, max-age=300"}
-    if image.etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=image.body, content_type=image.content_type, headers=headers)
+    image = barcodes.CACHE.image(fmt, row.code, kind=ext, scale=6, margin=4)
+    headers = {"Content-Type": image.content_type, "ETag": image.etag,
+               "Cache-Control": "private, max-age=300"}
+    # Kept under the .pkpass's rules, though neither the TTL nor the settings shape the
+    # image: one rule for both links, and a load a second per link costs little.
+    if version is not None:
+        BARCODES.put(key, HotAnswer(row.id, version, image.body, headers, image.etag,
+                                    time.monotonic() + HotLinks.TTL, generation))
+    return _answer(request, image.body, headers, image.etag)
 
 
 PLATFORMS = ("apple", "google", "preview", "auto")

@@ -87,3 +87,68 @@ async def test_holder_barcode_uses_the_template_format(api):
     assert decode(*png_pixels(await resp.read())) == [("Aztec", p["code"])]
     bad = await api.client.get(f"/p/{p['code']}/barcode.svg", params={"token": "x" * 22})
     assert bad.status == 404
+
+
+async def test_holder_barcode_repeat_is_answered_from_memory_and_never_stale(api, monkeypatch):
+    """A repeat of a holder's barcode link costs one version read (gateway.wallet.BARCODES),
+    with the same ETag and 304 for the image held; a change of the template's barcode
+    format shows at once, a deleted pass is 404 at once, a wrong token is 404."""
+    from gateway import wallet
+    from gateway.wallet import BARCODES, HotLinks
+
+    monkeypatch.setattr(HotLinks, "TTL", 60.0)  # nothing expires during the test
+    looked_up = 0
+    real_lookup = wallet.pass_id_by_token
+
+    async def counting_lookup(*args, **kwargs):
+        nonlocal looked_up
+        looked_up += 1
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(wallet, "pass_id_by_token", counting_lookup)
+    tpl = (await api.gql(CREATE_TEMPLATE, {"input": {"name": "T", "barcodeFormat": "QR"}}))[
+        "createTemplate"]["template"]
+    p = (await api.gql(CREATE_PASS, {"input": {"templateId": tpl["id"]}}))["createPass"]["pass"]
+    token = p["publicUrl"].split("token=")[1]
+    png_path, svg_path = (f"/p/{p['code']}/barcode.{ext}" for ext in ("png", "svg"))
+
+    async def fetch(path, **headers):
+        resp = await api.client.get(path, params={"token": token}, headers=headers)
+        return resp, await resp.read()
+
+    first, body = await fetch(png_path)
+    assert first.status == 200 and first.content_type == "image/png"
+    assert decode(*png_pixels(body)) == [("QR Code", p["code"])]
+    etag = first.headers["ETag"]
+    assert BARCODES.get((p["code"], token, "png")) is not None
+    assert looked_up == 1
+
+    again, same = await fetch(png_path)
+    assert again.status == 200 and same == body and again.headers["ETag"] == etag
+    assert again.content_type == "image/png"
+    assert again.headers["Cache-Control"] == "private, max-age=300"
+    held, empty = await fetch(png_path, **{"If-None-Match": etag})
+    assert held.status == 304 and empty == b"" and held.headers["ETag"] == etag
+    assert held.headers["Cache-Control"] == "private, max-age=300"
+    assert looked_up == 1  # the repeats read the version only
+
+    svg, text = await fetch(svg_path)  # another image of the same link: kept apart
+    assert svg.status == 200 and svg.content_type == "image/svg+xml"
+    assert decode(*svg_pixels(text.decode())) == [("QR Code", p["code"])]
+    assert svg.headers["ETag"] != etag and looked_up == 2
+
+    await api.gql("mutation($id: ID!) { updateTemplate(input: {id: $id, barcodeFormat: AZTEC})"
+                  " { template { id } } }", {"id": tpl["id"]})
+    changed, aztec = await fetch(png_path, **{"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["ETag"] != etag
+    assert decode(*png_pixels(aztec)) == [("Aztec", p["code"])]
+    svg, text = await fetch(svg_path)
+    assert decode(*svg_pixels(text.decode())) == [("Aztec", p["code"])]
+
+    forged = await api.client.get(png_path, params={"token": "A" * 22})
+    assert forged.status == 404  # what is kept answers its own link only
+
+    await api.gql(f'mutation {{ deletePass(input: {{id: "{p["id"]}"}}) {{ pass {{ id }} }} }}')
+    for path in (png_path, svg_path):
+        gone, _ = await fetch(path)
+        assert gone.status == 404
