@@ -36,7 +36,7 @@ from .keys import (
 )
 from .metrics import Metrics
 from .metrics import handler as metrics_handler
-from .middleware import authenticate, enforce_plan_and_limits, request_context
+from .middleware import api_only, authenticate, enforce_plan_and_limits, request_context
 from .migrate import check_migrated
 from .public import pass_page
 from .qr_redirect import qr_redirect
@@ -124,7 +124,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[metrics.middleware(record_request), security_headers, request_context,
-                     cors_preflight, authenticate, enforce_plan_and_limits, idempotent_writes],
+                     api_only(cors_preflight, authenticate, enforce_plan_and_limits,
+                              idempotent_writes)],
     )
     app.on_response_prepare.append(cors_headers)
     app.on_startup.append(_warm_parsers)

@@ -49,6 +49,8 @@ class Metrics:
                                  registry=r)
         self.subscriptions = Gauge("passgate_subscriptions", "Live GraphQL subscriptions",
                                    registry=r)
+        # (route, method, status) -> its children; bounded by routes x methods x statuses
+        self._counted: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
     def observe_events(self, rows: list[Any]) -> None:
         for row in rows:
@@ -57,10 +59,25 @@ class Metrics:
                 self.validations.labels(scan.get("result") or "unknown",
                                         scan.get("reason") or "").inc()
 
+    def count_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """One answered request. The labelled children are kept: ``labels()`` validates and
+        locks on every call, a cost every request would pay."""
+        key = (route, method, status)
+        counted = self._counted.get(key)
+        if counted is None:
+            counted = self._counted[key] = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method),
+                self.rate_limited.labels(route) if status == 429 else None)
+        counted[0].inc()
+        counted[1].observe(seconds)
+        if counted[2] is not None:
+            counted[2].inc()
+
     def middleware(self, *observers: Callable[[web.Request, int, float], None]) -> Any:
         """Counts and times every request; ``observers`` are told each answer's final status
         and seconds too (the request log), so one middleware times a request once."""
-        metrics = self
+        count = self.count_request
 
         @web.middleware
         async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -74,13 +91,10 @@ class Metrics:
                 status = exc.status
                 raise
             finally:
-                resource = request.match_info.route.resource
-                route = resource.canonical if resource is not None else "unmatched"
-                metrics.requests.labels(route, request.method, str(status)).inc()
                 elapsed = time.perf_counter() - started
-                metrics.latency.labels(route, request.method).observe(elapsed)
-                if status == 429:
-                    metrics.rate_limited.labels(route).inc()
+                resource = request.match_info.route.resource
+                count(resource.canonical if resource is not None else "unmatched",
+                      request.method, status, elapsed)
                 for observer in observers:
                     observer(request, status, elapsed)
 

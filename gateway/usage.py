@@ -25,11 +25,21 @@ class UsageMeter:
         self.interval = interval
         self._pending: dict[tuple[str, str], tuple[int, int]] = {}
         self._stored: dict[tuple[str, str], tuple[float, int, int]] = {}
+        self._month = ("", 0.0)  # the current month and when it ends (epoch seconds)
+
+    def _current_month(self) -> str:
+        """``month_of(now)``, formatted once a month instead of on every request."""
+        month, ends = self._month
+        now = time.time()
+        if now >= ends:
+            month = month_of(datetime.fromtimestamp(now, UTC))
+            self._month = (month, month_end(month).timestamp())
+        return month
 
     async def admit(self, principal: Principal, validations: int) -> str | None:
         """Count one API call (with ``validations`` uses); or say which quota refuses it."""
         plan = PLANS[principal.plan]
-        month = month_of(datetime.now(UTC))
+        month = self._current_month()
         key = (principal.tenant_id, month)
         calls, used = self._pending.get(key, (0, 0))
         if plan.monthly_api_calls is not None or plan.monthly_validations is not None:
