@@ -53,8 +53,8 @@ class Profile:
 
 
 # Middleware and view layers every request passes through: inclusive time says nothing.
-_WRAPPERS = ("authenticate ", "request_context ", "enforce_plan_and_limits ",
-             "security_headers ", "idempotent_writes ", "Metrics.", "serve ", "main ",
+_WRAPPERS = ("authenticate ", "envelope.", "api_only.", "enforce_plan_and_limits ",
+             "preflight ", "idempotent_writes ", "serve ", "main ",
              "PassgateGraphQLView.", "Schema.execute ", "Schema._execute_operation ",
              "<module> ")
 

@@ -21,7 +21,6 @@ from .cors import add_headers as cors_headers
 from .cors import preflight as cors_preflight
 from .graphql_view import PassgateGraphQLView, make_context, principal_of
 from .health import healthz, readyz
-from .html_security import security_headers
 from .idempotency import idempotent_writes
 from .keys import (
     CORS_LISTED,
@@ -36,7 +35,7 @@ from .keys import (
 )
 from .metrics import Metrics
 from .metrics import handler as metrics_handler
-from .middleware import api_only, authenticate, enforce_plan_and_limits, request_context
+from .middleware import api_only, authenticate, enforce_plan_and_limits, envelope
 from .migrate import check_migrated
 from .public import pass_page
 from .qr_redirect import qr_redirect
@@ -123,7 +122,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[metrics.middleware(record_request), security_headers, request_context,
+        middlewares=[envelope(metrics, settings.max_body_bytes, record_request),
                      api_only(cors_preflight, authenticate, enforce_plan_and_limits,
                               idempotent_writes)],
     )

@@ -18,8 +18,6 @@ from aiohttp import web
 
 from rest_compat import docs
 
-from .middleware import Handler
-
 CSP = "Content-Security-Policy"
 BASE = ("default-src 'none'", "base-uri 'none'", "form-action 'none'",
         "frame-ancestors 'none'")
@@ -71,19 +69,15 @@ FIXED_PAGES = {
 """Pages whose HTML never changes, with the policy their inline blocks need."""
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        exc.headers.setdefault("X-Content-Type-Options", "nosniff")
-        raise
+def secure(request: web.Request, response: web.StreamResponse) -> None:
+    """The headers every answer gets (``gateway.middleware.envelope`` calls it once per
+    request): the page's policy and framing rules for HTML, ``nosniff`` for everything."""
     if response.prepared:  # a websocket or a stream: its headers are gone
-        return response
+        return
+    headers = response.headers
     if response.content_type == "text/html":
         for name, value in HTML_HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault(CSP, FIXED_PAGES.get(request.path, DEFAULT_CSP))
-    else:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
+            headers.setdefault(name, value)
+        headers.setdefault(CSP, FIXED_PAGES.get(request.path, DEFAULT_CSP))
+    elif "X-Content-Type-Options" not in headers:
+        headers["X-Content-Type-Options"] = "nosniff"
