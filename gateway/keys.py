@@ -1,5 +1,7 @@
 """Typed keys for what the aiohttp application and requests carry."""
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 from redis.asyncio import Redis
 
@@ -10,10 +12,12 @@ from schema.context import AppState
 
 from .metrics import Metrics
 from .ratelimit import Limiter
-from .request_log import RequestLogger
 from .settings import Settings
 from .usage import UsageMeter
 from .worker import DeliveryWorker
+
+if TYPE_CHECKING:  # request_log reads these keys on every request: it imports this module
+    from .request_log import RequestLogger
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
@@ -27,4 +31,4 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 WORKER = web.AppKey("worker", DeliveryWorker)
 METRICS = web.AppKey("metrics", Metrics)
 CORS_LISTED = web.AppKey("cors_listed", ListedOrigins)
-REQUEST_LOGGER = web.AppKey("request_logger", RequestLogger)
+REQUEST_LOGGER: web.AppKey["RequestLogger"] = web.AppKey("request_logger")

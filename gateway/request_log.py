@@ -22,6 +22,8 @@ from resolvers import ids, request_logs
 from resolvers.db import Database
 from rest_compat.engine import endpoint_of
 
+from .keys import PRINCIPAL, REQUEST_ID, REQUEST_LOGGER
+
 log = logging.getLogger("passgate.request_log")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -72,8 +74,6 @@ def record_request(request: web.Request, status: int, seconds: float) -> None:
     """A request made with a key, recorded once it is answered (its final status, after the
     middlewares turned errors into answers); called by the metrics middleware, which times
     every request."""
-    from .keys import PRINCIPAL, REQUEST_LOGGER
-
     principal = request.get(PRINCIPAL)
     logger = request.app.get(REQUEST_LOGGER)
     if principal is not None and logger is not None:
@@ -90,8 +90,6 @@ def _operation(request: web.Request) -> str | None:
 
 
 def _row(request: web.Request, principal: Any, status: int, ms: float) -> dict[str, Any]:
-    from .keys import REQUEST_ID
-
     return {
         "tenant_id": principal.tenant_id,
         "key_id": principal.key_id,

@@ -91,7 +91,7 @@ async def _versioned_holder_pass(request: web.Request) -> tuple[Any, tuple[Any, 
     return await _load_holder_pass(request, pass_id), version
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HotAnswer:
     pass_id: str
     version: tuple[Any, ...]  # the pass's VERSION_SQL row when the answer was made
@@ -100,6 +100,7 @@ class HotAnswer:
     etag: str
     until: float  # monotonic: made again after this (settings, validity windows)
     generation: int  # apple.settings_generation() when made: this process's settings changes
+    stamp: Any = None  # Database.change_stamp() when the version was last found unchanged
 
 
 # Everything of the pass and its template that shapes its .pkpass (the cache key of
@@ -167,13 +168,19 @@ def _answer(request: web.Request, body: bytes, headers: dict[str, str], etag: st
 async def _kept_answer(request: web.Request, links: HotLinks, key: tuple[str, ...]
                        ) -> web.Response | None:
     """The answer ``links`` keeps for ``key`` while the pass's version and this process's
-    wallet settings are the ones it was made from (one small read), else None."""
+    wallet settings are the ones it was made from (one small read, none on SQLite while
+    nothing was written since the last one: ``Database.change_stamp``), else None."""
     hot = links.get(key)
     if hot is None:
         return None
-    if hot.generation == apple.settings_generation() and await request.app[STATE].db.read_row(
-            VERSION_SQL, (hot.pass_id,)) == hot.version:
-        return _answer(request, hot.body, hot.headers, hot.etag)
+    if hot.generation == apple.settings_generation():
+        db = request.app[STATE].db
+        stamp = db.change_stamp()  # before the read: a write after it moves the stamp
+        if stamp is not None and stamp == hot.stamp:
+            return _answer(request, hot.body, hot.headers, hot.etag)
+        if await db.read_row(VERSION_SQL, (hot.pass_id,)) == hot.version:
+            hot.stamp = stamp
+            return _answer(request, hot.body, hot.headers, hot.etag)
     links.forget(key)
     return None
 

@@ -50,6 +50,7 @@ class Database:
         self._write_lock: asyncio.Lock | None = None
         self._writer: AsyncConnection | None = None  # SQLite: sqlite_transaction's own
         self._inline: sqlite3.Connection | None = None  # and its loop-thread connection
+        self._inline_commits = 0  # transactions committed on it (see change_stamp)
         # Write domain events to the outbox (resolvers/events.py). Off only to measure its cost.
         self.outbox = True
         if self.is_sqlite:
@@ -99,7 +100,10 @@ class Database:
                     if "locked" not in str(e) and "busy" not in str(e):
                         raise
                 else:
-                    return _finish(inline, fn)
+                    try:
+                        return _finish(inline, fn)
+                    finally:
+                        self._inline_commits += 1
             # One pooled connection kept for this path (same pragmas): given back to the
             # pool after every transaction, it would cost a ROLLBACK in the driver's
             # thread, a second hop as dear as the transaction itself.
@@ -127,6 +131,23 @@ class Database:
             c.execute("PRAGMA busy_timeout=0")
             self._inline = c
         return self._inline
+
+    def change_stamp(self) -> tuple[int, int] | None:
+        """SQLite: a value that differs whenever the database may have changed since it was
+        taken, so a cache checked against a row can skip rereading it while nothing at all
+        was written (a cached download: bench/wallet.py). Another connection's commit, of
+        this process or another, moves ``PRAGMA data_version`` of the loop's connection;
+        that connection's own transactions are counted. None where there is no such value
+        (PostgreSQL, an in-memory database, a refused read): read the row."""
+        if not self.is_sqlite:
+            return None
+        inline = self._inline_connection()
+        if inline is None:
+            return None
+        try:
+            return inline.execute("PRAGMA data_version").fetchone()[0], self._inline_commits
+        except sqlite3.OperationalError:
+            return None
 
     async def read_row(self, sql: str, args: Sequence[Any]) -> tuple[Any, ...] | None:
         """One row of a small read (``?`` placeholders), as the driver returns it, the

@@ -215,3 +215,51 @@ async def test_a_repeat_download_is_answered_from_memory_and_never_stale(api):
 
     await api.gql(f'mutation {{ deletePass(input: {{id: "{p["id"]}"}}) {{ pass {{ id }} }} }}')
     assert (await api.client.get(pkpass_path(p))).status == 404
+
+
+async def test_a_kept_download_sees_a_scan_and_an_outside_write_at_once(api):
+    """While nothing is written, a repeat download skips even the version read (SQLite's
+    data_version: Database.change_stamp). A scan through the gate's own connection and a
+    write by another connection to the database, as another process makes, still show on
+    the very next download."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from gateway.wallet import HOT
+    from resolvers.models import passes
+    from tests.fragments import VALIDATE
+
+    await configure_apple(api)
+    p = await make_pass(api)
+    key = (p["code"], p["publicUrl"].split("token=")[1])
+    old = datetime.now(UTC) - timedelta(minutes=5)  # a version whose second is over
+    async with api.db.write() as conn:
+        await conn.execute(update(passes).where(passes.c.id == raw_id(p))
+                           .values(created_at=old, wallet_updated_at=old))
+    first, _ = await download(api, p)
+    for _ in range(3):  # kept; from the second repeat on, by the stamp alone on SQLite
+        assert (await download(api, p))[0] == first
+    if api.db.is_sqlite:
+        assert HOT.get(key).stamp == api.db.change_stamp()
+
+    scanned = await api.gql(VALIDATE, {"input": {"code": p["code"]}})
+    assert scanned["validatePass"]["valid"] is True
+    await download(api, p)
+    assert HOT.get(key).version[2] == 1  # usages_count: made again from the scanned pass
+
+    for _ in range(2):
+        await download(api, p)
+    outside = old + timedelta(seconds=1)
+    if api.db.is_sqlite:  # a connection of its own, as another process has
+        with sqlite3.connect(api.db.url.database) as other:
+            other.execute("UPDATE passes SET holder_name = ?, wallet_updated_at = ? "
+                          "WHERE id = ?", ("Grace Hopper",
+                                           outside.strftime("%Y-%m-%d %H:%M:%S.%f"), raw_id(p)))
+    else:
+        async with api.db.write() as conn:
+            await conn.execute(update(passes).where(passes.c.id == raw_id(p)).values(
+                holder_name="Grace Hopper", wallet_updated_at=outside))
+    changed, _ = await download(api, p)
+    assert b"Grace Hopper" in changed["pass.json"]
