@@ -2,7 +2,9 @@
 barcode answers, against a static-bytes floor (a bare aiohttp handler answering the same
 bytes), in the same run and interleaved rounds. Barcodes twice: the API's (key, drawn from
 the request's data) and the holder's (signed link of the install page, ``/p/{code}/barcode.png``),
-each against a floor of its own bytes.
+each against a floor of its own bytes. The cached .pkpass twice too: while nothing is written
+(the kept answer skips even its version read) and while another process commits 200 times a
+second (one version read per download).
 
 Run: ``python bench/wallet.py [--clients 16] [--seconds 4] [--rounds 3]`` (SQLite, one
 ``passgate serve`` process, rate limits off). Target: cached >= 80 % of the floor.
@@ -13,13 +15,16 @@ import asyncio
 import itertools
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 import aiohttp
@@ -67,6 +72,29 @@ async def make_passes(base: str, key: str, count: int) -> list[dict]:
                     "input": {"passes": batch}}}) as r:
                 out += (await r.json())["data"]["createPasses"]["passes"]
     return out
+
+
+@contextmanager
+def writes_streaming(path: str, code: str, per_second: int = 200) -> Iterator[None]:
+    """Another process's writes while the block runs (another pass, ``per_second`` commits
+    from a connection of its own), as a busy gate makes them: a kept download then cannot
+    skip its version read (``Database.change_stamp`` moves on every commit)."""
+    stop = threading.Event()
+
+    def write() -> None:
+        with sqlite3.connect(path, isolation_level=None, timeout=5) as conn:
+            for n in itertools.count():
+                if stop.wait(1 / per_second):
+                    return
+                conn.execute("UPDATE passes SET note = ? WHERE code = ?", (f"n{n}", code))
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join()
 
 
 def start_static(path: Path, content_type: str) -> tuple[subprocess.Popen, str]:
@@ -129,6 +157,8 @@ def main() -> None:
         cases = {
             "static floor (.pkpass bytes)": (lambda: itertools.cycle([pkpass_url + "/p"]), {}),
             ".pkpass cached": (lambda: itertools.cycle([hot_pass]), {}),
+            ".pkpass cached, 200 writes/s elsewhere": (
+                lambda: itertools.cycle([hot_pass]), {}),
             ".pkpass cold (signed per request)": (lambda: cold_passes, {}),
             "static floor (API barcode PNG bytes)": (
                 lambda: itertools.cycle([png_url + "/b"]), {}),
@@ -143,14 +173,18 @@ def main() -> None:
         results: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.rounds):
             for name, (urls, headers) in cases.items():
-                results[name].append(asyncio.run(drive(urls(), headers, args.clients,
-                                                       args.seconds)))
+                with (writes_streaming(f"{tmp}/bench.db", passes[-1]["code"])
+                      if "writes/s" in name else nullcontext()):
+                    results[name].append(asyncio.run(drive(urls(), headers, args.clients,
+                                                           args.seconds)))
         print(f"{args.clients} clients, {args.rounds} rounds of {args.seconds:g} s, "
               "medians (requests/s):")
         medians = {name: statistics.median(v) for name, v in results.items()}
         for name, value in medians.items():
             print(f"  {name:<40} {value:8.0f}")
         for case, floor in ((".pkpass cached", "static floor (.pkpass bytes)"),
+                            (".pkpass cached, 200 writes/s elsewhere",
+                             "static floor (.pkpass bytes)"),
                             ("barcode cached (API, key)", "static floor (API barcode PNG bytes)"),
                             ("barcode cached (holder link)",
                              "static floor (holder barcode PNG bytes)")):
