@@ -85,8 +85,17 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 # ---------------------------------------------------------------- 1. fan-out
 
 
+# Is there work at all? One probe of a partial index each, asked before a worker's turn
+# takes the write lock: an idle server's polls cost 12 % of a core in write transactions
+# that found nothing (five turns a second); the probes cost a fraction of one.
+ANY_UNDISPATCHED = "SELECT 1 FROM events WHERE dispatched_at IS NULL LIMIT 1"
+ANY_PENDING = "SELECT 1 FROM webhook_deliveries WHERE state = 'pending' LIMIT 1"
+
+
 async def dispatch(db: Database, limit: int = 500) -> list[Any]:
     """Fan new events out to their webhooks; return the events (for live subscribers)."""
+    if await db.read_row(ANY_UNDISPATCHED, ()) is None:
+        return []
     now = utcnow()
     async with db.write() as conn:
         if not db.is_sqlite and not await conn.scalar(
@@ -199,6 +208,8 @@ async def claim(db: Database, policy: Policy, limit: int,
                 busy: set[str] | frozenset[str] = frozenset()) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries, skipping webhooks in ``busy`` (at their
     concurrency limit in this worker)."""
+    if await db.read_row(ANY_PENDING, ()) is None:
+        return []
     now = policy.clock()
     lease = now + timedelta(seconds=policy.lease_seconds)
     stmt = _claim_statement(db.is_sqlite, now, lease, limit, busy)

@@ -59,6 +59,8 @@ async def enqueue(conn: AsyncConnection, rows: list[Any]) -> int:
 
 async def claim(db: Database, limit: int = 16) -> list[Any]:
     """Lease up to ``limit`` due jobs (skipping those another worker holds)."""
+    if await db.read_row("SELECT 1 FROM wallet_pushes LIMIT 1", ()) is None:
+        return []  # no job at all: no write transaction (deliveries.ANY_PENDING says why)
     now = utcnow()
     c = wallet_pushes.c
     pick = (select(c.id).where(c.next_attempt_at <= now,
