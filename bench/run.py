@@ -15,7 +15,8 @@ Scenarios, per database:
 - nested lists: ``passes(first: 100) { nodes { scans(first: 5) } }`` against the flat list;
 - peak RSS of the server during each scenario (``VmHWM``, reset between scenarios).
 
-The full run adds bench/scale.py at 10 k / 100 k passes and, on PostgreSQL + Redis,
+The full run adds bench/wallet.py (cached and cold .pkpass and barcode downloads against a
+static-bytes floor), bench/scale.py at 10 k / 100 k passes and, on PostgreSQL + Redis,
 ``--workers 1`` vs ``--workers 2``. ``--quick`` keeps every per-database scenario but
 shorter (about 2 minutes on an idle 2-core machine).
 Run: ``make bench`` / ``make bench-quick`` or
@@ -444,6 +445,7 @@ def main() -> None:
         with temporary_database(cfg.postgres) as url:
             rows += run_database(url, "postgresql", cfg, profiles)
     if not cfg.quick:
+        extra.append(_subrun("bench/wallet.py", "--seconds", "3", "--rounds", "3"))
         extra.append(_subrun("bench/scale.py", "--quick", "--repeat", "20", "--export"))
         if not cfg.sqlite_only:
             extra.append(_subrun("bench/scale.py", "--quick", "--repeat", "20", "--export",
