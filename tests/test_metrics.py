@@ -56,7 +56,15 @@ async def test_metrics_count_requests_validations_and_deliveries(aiohttp_client:
                   status="401") == 1
     assert sample(text, "passgate_http_requests_total", route="/metrics", method="GET",
                   status="200") == 1
-    assert "passgate_http_request_duration_seconds_bucket" in text
+    latency = "passgate_http_request_duration_seconds"
+    by_route = {"route": "/graphql", "method": "POST"}
+    assert sample(text, f"{latency}_count", **by_route) == 4  # every status, one histogram
+    assert sample(text, f"{latency}_bucket", le="+Inf", **by_route) == 4
+    buckets = [sample(text, f"{latency}_bucket", le=le, **by_route)
+               for le in ("0.001", "0.01", "0.1", "1.0", "10.0")]
+    assert buckets == sorted(buckets) and buckets[-1] <= 4  # cumulative, as Prometheus reads
+    assert 0 < sample(text, f"{latency}_sum", **by_route) < 40
+
     def delta(name: str, **labels: str) -> float:
         return sample(text, name, **labels) - sample(before, name, **labels)
 
