@@ -91,12 +91,24 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     ``conn.execute`` would raise it."""
     if not rows:
         return
-    dialect = conn.dialect.name
-    writer = _writer(table, dialect, tuple(rows[0]))
-    params = writer.params(rows)
+    writer = _writer(table, conn.dialect.name, tuple(rows[0]))
+    await _insert(conn, table, writer, writer.params(rows))
+
+
+async def insert_params(conn: AsyncConnection, table: Table, names: tuple[str, ...],
+                        params: Sequence[tuple[Any, ...]]) -> None:
+    """``insert_many`` for rows already converted: tuples of ``names``' values as the
+    driver takes them (the conversions ``RowWriter.params`` would apply, done by the
+    caller)."""
+    if params:
+        await _insert(conn, table, _writer(table, conn.dialect.name, names), params)
+
+
+async def _insert(conn: AsyncConnection, table: Table, writer: RowWriter,
+                  params: Sequence[tuple[Any, ...]]) -> None:
     driver = (await conn.get_raw_connection()).driver_connection
     try:
-        if dialect == "sqlite":
+        if conn.dialect.name == "sqlite":
             await driver.executemany(writer.sql, params)
         else:
             # COPY: one round trip of binary rows, several times faster than executemany's

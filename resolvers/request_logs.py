@@ -12,19 +12,30 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from .bulk import insert_many
+from .bulk import insert_many, insert_params
 from .db import Database
 from .models import request_logs
 from .pagination import Page, PageArgs, paginate
 from .timeutil import to_db
 
 _L = request_logs.c
+# The order of ``store_params``'s values.
+COLUMNS = ("id", "tenant_id", "key_id", "request_id", "method", "path", "operation", "status",
+           "duration_ms", "at")
 
 
 async def store(db: Database, rows: Sequence[dict[str, Any]]) -> None:
     """One statement for a batch of rows (every row with the table's columns)."""
     async with db.write() as conn:
         await insert_many(conn, request_logs, rows)
+
+
+async def store_params(db: Database, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``store`` for rows already in the driver's terms: values in ``COLUMNS`` order, ``at``
+    as the dialect stores it (SQLite: ``sqlite_rows.to_sqlite`` text; PostgreSQL: an aware
+    datetime). The gateway's logger builds them so, with no dict nor conversion a row."""
+    async with db.write() as conn:
+        await insert_params(conn, request_logs, COLUMNS, rows)
 
 
 async def list_logs(db: Database, tenant_id: str, args: PageArgs, *,

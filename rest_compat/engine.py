@@ -192,6 +192,10 @@ class Endpoint:
                 return dialect, route
         return self.by_dialect.get(self.keyless or "", self.default)
 
+    def operation_for(self, dialect: str) -> str | None:
+        """The operation a key of ``dialect`` runs here (the request log names it)."""
+        return self.by_dialect.get(dialect, self.default)[1].operation
+
     # Read by the gateway's middleware: limits, and error bodies in the dialect's shape.
     def rest_costs(self, request: web.Request) -> tuple[str, str]:
         dialect, route = self.pick(request)
