@@ -11,10 +11,11 @@ from functools import lru_cache, partial
 from aiohttp import web
 
 from resolvers import customer_tokens
+from resolvers.auth import MISS
 from resolvers.plans import PLANS
 from rest_compat.accessgrid import signature as signature_check
 from rest_compat.docs import PUBLIC_PATHS as DOCS_PATHS
-from rest_compat.engine import endpoint_of
+from rest_compat.engine import Dialect, Route, endpoint_of, route_limit
 
 from .classify import classify_body, classify_document
 from .client_ip import client_ip
@@ -23,6 +24,7 @@ from .html_security import secure
 from .keys import LIMITER, METER, PRINCIPAL, REQUEST_ID, SETTINGS, STATE
 from .metrics import Metrics
 from .ratelimit import Bucket
+from .usage import LATER
 
 log = logging.getLogger("passgate.http")
 
@@ -31,6 +33,7 @@ Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PUBLIC_PATHS = ("/", "/metrics", *DOCS_PATHS)  # /metrics: its own token (gateway/metrics.py)
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/p/", "/q/", "/static/", "/wallet/")
+_PUBLIC_PATHS = frozenset(PUBLIC_PATHS)
 # The Wallet Crew's PassKit web service (devices authenticate with ApplePass, not a key) and
 # Google Wallet's callbacks (Google signs the body).
 _WALLETCREW_PASSKIT = re.compile(r"^/api/ten_[^/]+/passes/(apple/v1/|google$)")
@@ -178,13 +181,18 @@ def api_only(*middlewares: Middleware) -> Middleware:
 
 
 def _raw_key(request: web.Request) -> str | None:
-    auth = request.headers.get("Authorization")
+    return _key_of(request.headers.get("Authorization"), request.headers.get("X-API-KEY"))
+
+
+def _key_of(auth: str | None, api_key: str | None) -> str | None:
+    """The key an ``Authorization`` or ``X-API-KEY`` value carries; "" for an
+    ``Authorization`` that is not ``Bearer <key>``; None when neither header is sent."""
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
         return ""
-    return request.headers.get("X-API-KEY")
+    return api_key
 
 
 def _is_graphiql_page(request: web.Request) -> bool:
@@ -226,21 +234,28 @@ async def _authenticate_account(request: web.Request, handler: Handler, account:
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every API request carries a valid key; the principal rides on the request."""
     endpoint = endpoint_of(request)
-    if request.path.startswith(PUBLIC_PREFIXES) or _is_graphiql_page(request) or (
-        request.path in PUBLIC_PATHS
-    ) or _WALLETCREW_PASSKIT.match(request.path) or (
-        endpoint is not None and endpoint.anonymous(request)
+    path = request.path
+    if path.startswith(PUBLIC_PREFIXES) or (endpoint is not None and endpoint.is_anonymous) or (
+        path in _PUBLIC_PATHS
+    ) or (path == "/graphql" and _is_graphiql_page(request)) or (
+        path.startswith("/api/ten_") and _WALLETCREW_PASSKIT.match(path)
     ):
         return await handler(request)
-    for header in CREDENTIAL_HEADERS:
-        if not request.headers.get(header, "").isascii():
+    # Each header read once (a lookup in the case-insensitive headers is not free).
+    headers = request.headers
+    auth = headers.get("Authorization")
+    api_key = headers.get("X-API-KEY")
+    account = headers.get("X-ACCT-ID")
+    for header, value in (("Authorization", auth), ("X-API-KEY", api_key),
+                          ("X-ACCT-ID", account),
+                          ("X-PAYLOAD-SIG", headers.get("X-PAYLOAD-SIG"))):
+        if value is not None and not value.isascii():
             return error_response(request, 401, "UNAUTHENTICATED",
                                   f"{header} must be ASCII: keys, account ids and "
                                   "signatures never hold other characters")
-    account = request.headers.get("X-ACCT-ID")
-    if account is not None and raw_key_absent(request):
+    if account is not None and auth is None and api_key is None:
         return await _authenticate_account(request, handler, account)
-    raw = _raw_key(request)
+    raw = _key_of(auth, api_key)
     if raw and endpoint is not None and endpoint.takes_customer_token(request) and (
         customer_tokens.looks_like_jwt(raw)
     ):
@@ -254,14 +269,22 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if raw is None:
         return error_response(request, 401, "UNAUTHENTICATED",
                               "missing API key: send Authorization: Bearer <key> or X-API-KEY")
-    principal = await request.app[STATE].authenticator.authenticate(raw)
+    authenticator = request.app[STATE].authenticator
+    principal = authenticator.cached(raw)  # a key seen within the second: no coroutine
+    if principal is MISS:
+        principal = await authenticator.authenticate(raw)
     if principal is None:
         return error_response(request, 401, "UNAUTHENTICATED", "invalid or revoked API key")
     request[PRINCIPAL] = principal
     return await handler(request)
 
 
-def _request_costs(request: web.Request, body: bytes) -> tuple[tuple[str, int], ...]:
+def _request_costs(request: web.Request, body: bytes,
+                   picked: "tuple[Dialect, Route] | None" = None) -> tuple[tuple[str, int], ...]:
+    """What the request costs, by endpoint class; ``picked``: the REST route answering it
+    (``Endpoint.pick``), when the caller has it already."""
+    if picked is not None:
+        return ((picked[1].rate_class, 1),)
     if request.path == "/graphql":
         max_tokens = request.app[SETTINGS].max_tokens
         if request.method == "POST":
@@ -274,8 +297,11 @@ def _request_costs(request: web.Request, body: bytes) -> tuple[tuple[str, int], 
     return (("read", 1),) if request.method in ("GET", "HEAD") else (("write", 1),)
 
 
-def _bucket(request: web.Request, kind: str) -> str:
+def _bucket(request: web.Request, kind: str,
+            picked: "tuple[Dialect, Route] | None" = None) -> str:
     """A REST dialect may count all its routes in one bucket (PassEngine: 30/min a key)."""
+    if picked is not None:
+        return picked[0].shared_bucket or picked[1].rate_class
     endpoint = endpoint_of(request)
     return endpoint.rest_costs(request)[1] if endpoint is not None else kind
 
@@ -293,39 +319,48 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
         return error_response(request, 403, "PLAN_LIMIT",
                               f"API access requires the starter plan or above; this tenant "
                               f"is on the {plan.name} plan")
-    body = await request.read() if request.path == "/graphql" and request.method == "POST" \
-        else b""
-    costs = _request_costs(request, body)
+    own = endpoint_of(request)
+    picked = own.pick(request) if own is not None else None  # once, for every question below
+    body = await request.read() if picked is None and request.path == "/graphql" and (
+        request.method == "POST") else b""
+    costs = _request_costs(request, body, picked)
     limiter = request.app.get(LIMITER)
     decision = None
-    for kind, cost in costs if limiter is not None else ():
-        limit = principal.limits[kind]
-        bucket = _bucket(request, kind)
-        decision = await limiter.hit(
-            [Bucket(f"key:{principal.key_id}:{bucket}", limit),
-             Bucket(f"ip:{client_ip(request)}:{bucket}", limit)],
-            cost,
-        )
-        if not decision.allowed:
-            refused = error_response(
-                request, 429, "RATE_LIMITED",
-                f"rate limit reached: {decision.limit} {kind} requests a minute; "
-                f"retry in {decision.retry_after} s")
-            refused.headers.update(decision.headers())
-            return refused
-    own = endpoint_of(request)
-    route_limit = own.route_limit(request) if own is not None and limiter is not None else None
-    if route_limit is not None:
-        name, limit = route_limit
-        decision = await limiter.hit([Bucket(f"key:{principal.key_id}:{name}", limit)], 1)
-        if not decision.allowed:
-            refused = error_response(
-                request, 429, "RATE_LIMITED",
-                f"rate limit reached: this route takes {limit} requests a minute; "
-                f"retry in {decision.retry_after} s")
-            refused.headers.update(decision.headers())
-            return refused
-    quota = await request.app[METER].admit(principal, dict(costs).get("validate", 0))
+    if limiter is not None:
+        for kind, cost in costs:
+            limit = principal.limits[kind]
+            bucket = _bucket(request, kind, picked)
+            decision = await limiter.hit(
+                [Bucket(f"key:{principal.key_id}:{bucket}", limit),
+                 Bucket(f"ip:{client_ip(request)}:{bucket}", limit)],
+                cost,
+            )
+            if not decision.allowed:
+                refused = error_response(
+                    request, 429, "RATE_LIMITED",
+                    f"rate limit reached: {decision.limit} {kind} requests a minute; "
+                    f"retry in {decision.retry_after} s")
+                refused.headers.update(decision.headers())
+                return refused
+        limited = route_limit(*picked) if picked is not None else None
+        if limited is not None:
+            name, limit = limited
+            decision = await limiter.hit([Bucket(f"key:{principal.key_id}:{name}", limit)], 1)
+            if not decision.allowed:
+                refused = error_response(
+                    request, 429, "RATE_LIMITED",
+                    f"rate limit reached: this route takes {limit} requests a minute; "
+                    f"retry in {decision.retry_after} s")
+                refused.headers.update(decision.headers())
+                return refused
+    validations = 0
+    for kind, cost in costs:
+        if kind == "validate":
+            validations = cost
+    meter = request.app[METER]
+    quota = meter.admit_now(principal, validations)  # no coroutine unless totals are due
+    if quota is LATER:
+        quota = await meter.admit(principal, validations)
     if quota is not None:
         return error_response(request, 403, "PLAN_LIMIT", quota)
     response = await handler(request)

@@ -10,13 +10,15 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from resolvers.auth import Principal
 from resolvers.db import Database
-from resolvers.plans import PLANS
+from resolvers.plans import PLANS, Plan
 from resolvers.usage import add_usage, get_usage, month_end, month_of
 
 log = logging.getLogger("passgate.usage")
+LATER: Any = object()  # UsageMeter.admit_now: the stored totals must be read first
 
 
 class UsageMeter:
@@ -36,6 +38,23 @@ class UsageMeter:
             self._month = (month, month_end(month).timestamp())
         return month
 
+    def admit_now(self, principal: Principal, validations: int) -> Any:
+        """``admit`` without a coroutine: a plan without monthly quotas, or stored totals
+        read within the interval, need no database. ``LATER``: ask ``admit``."""
+        plan = PLANS[principal.plan]
+        month = self._current_month()
+        key = (principal.tenant_id, month)
+        calls, used = self._pending.get(key, (0, 0))
+        if plan.monthly_api_calls is not None or plan.monthly_validations is not None:
+            hit = self._stored.get(key)
+            if hit is None or hit[0] < time.monotonic():
+                return LATER
+            refused = self._refusal(plan, month, hit[1] + calls, hit[2] + used, validations)
+            if refused is not None:
+                return refused
+        self._pending[key] = (calls + 1, used + validations)
+        return None
+
     async def admit(self, principal: Principal, validations: int) -> str | None:
         """Count one API call (with ``validations`` uses); or say which quota refuses it."""
         plan = PLANS[principal.plan]
@@ -44,16 +63,28 @@ class UsageMeter:
         calls, used = self._pending.get(key, (0, 0))
         if plan.monthly_api_calls is not None or plan.monthly_validations is not None:
             stored_calls, stored_used = await self._stored_totals(key)
-            resets = month_end(month).isoformat()
-            limit = plan.monthly_api_calls
-            if limit is not None and stored_calls + calls + 1 > limit:
-                return (f"monthly API calls quota of the {plan.name} plan reached "
-                        f"({limit}); it resets at {resets}")
-            limit = plan.monthly_validations
-            if validations and limit is not None and stored_used + used + validations > limit:
-                return (f"monthly validations quota of the {plan.name} plan reached "
-                        f"({limit}); it resets at {resets}")
+            calls, used = self._pending.get(key, (0, 0))  # others may have counted meanwhile
+            refused = self._refusal(plan, month, stored_calls + calls, stored_used + used,
+                                    validations)
+            if refused is not None:
+                return refused
         self._pending[key] = (calls + 1, used + validations)
+        return None
+
+    @staticmethod
+    def _refusal(plan: Plan, month: str, calls: int, used: int, validations: int
+                 ) -> str | None:
+        """Which quota refuses one more call (with ``validations`` uses), given the month's
+        ``calls`` and ``used`` validations so far."""
+        resets = month_end(month).isoformat()
+        limit = plan.monthly_api_calls
+        if limit is not None and calls + 1 > limit:
+            return (f"monthly API calls quota of the {plan.name} plan reached "
+                    f"({limit}); it resets at {resets}")
+        limit = plan.monthly_validations
+        if validations and limit is not None and used + validations > limit:
+            return (f"monthly validations quota of the {plan.name} plan reached "
+                    f"({limit}); it resets at {resets}")
         return None
 
     async def _stored_totals(self, key: tuple[str, str]) -> tuple[int, int]:

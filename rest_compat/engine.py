@@ -179,6 +179,10 @@ class Endpoint:
         self.principal_of = principal_of
         self.by_dialect = {d.name: (d, r) for d, r in routes}
         self.default = routes[0]
+        # Asked by the gateway on every request: answered once here.
+        picked = [self.default, *self.by_dialect.values()]
+        self.is_anonymous = all(r.anonymous for _, r in picked)
+        self.any_customer_token = any(r.customer_token for _, r in picked)
 
     def pick(self, request: web.Request) -> tuple[Dialect, Route]:
         principal = self.principal_of(request)
@@ -203,18 +207,13 @@ class Endpoint:
 
     def route_limit(self, request: web.Request) -> tuple[str, int] | None:
         """(bucket, requests a minute) of the route's own cap, if it has one."""
-        dialect, route = self.pick(request)
-        if route.per_minute is None:
-            return None
-        return (route.per_minute_bucket or f"{dialect.name}:{route.method}:{route.path}",
-                route.per_minute)
+        return route_limit(*self.pick(request))
 
     def takes_customer_token(self, request: web.Request) -> bool:
-        return self.pick(request)[1].customer_token
+        return self.any_customer_token and self.pick(request)[1].customer_token
 
     def anonymous(self, request: web.Request) -> bool:
-        return self.default[1].anonymous and all(r.anonymous for _, r in
-                                                  self.by_dialect.values())
+        return self.is_anonymous
 
     def rest_error(self, request: web.Request, status: int, code: str, message: str
                    ) -> web.Response:
@@ -275,6 +274,14 @@ class Endpoint:
             return result.data or {}
 
         return run
+
+
+def route_limit(dialect: Dialect, route: Route) -> tuple[str, int] | None:
+    """(bucket, requests a minute) of ``route``'s own cap, if it has one."""
+    if route.per_minute is None:
+        return None
+    return (route.per_minute_bucket or f"{dialect.name}:{route.method}:{route.path}",
+            route.per_minute)
 
 
 OWN_PASS_PREFIX = "pass_"
