@@ -220,20 +220,23 @@ class Endpoint:
         return self.pick(request)[0].error(request, status, code, message)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        dialect, route = self.pick(request)
+        principal = self.principal_of(request)
+        dialect, route = self.by_dialect.get(principal.dialect, self.default) if (
+            principal is not None) else self.pick(request)
         raw = await request.read() if request.body_exists else b""
         run = self._runner(dialect, route, request)
         try:
             if dialect.guard is not None:
-                await dialect.guard(request, raw, self.principal_of(request), route)
+                await dialect.guard(request, raw, principal, route)
             params = dict(request.match_info)
             if route.pass_param is not None and dialect.pass_lookup is not None:
                 params[route.pass_param] = await own_pass_id(
                     run, dialect.pass_lookup, params[route.pass_param])
             ignored: list[str] | None = [] if route.ignore_unknown_fields else None
             call = Call(request, route, params,
-                        _read_query(route, request), _read_body(route, raw, ignored), raw,
-                        self.principal_of(request), run)
+                        _read_query(route, request),
+                        {} if route.body is None else _read_body(route, raw, ignored), raw,
+                        principal, run)
             if route.precheck is not None:
                 early = await route.precheck(call)
                 if early is not None:
@@ -322,7 +325,7 @@ def _wire(route: Route, graph_field: str | None) -> str | None:
 def _read_query(route: Route, request: web.Request) -> dict[str, Any]:
     if route.query is None:
         return {}
-    return route.query.read(request.query, where="the query string", from_query=True)
+    return route.query.read_query(request.rel_url.raw_query_string, request.query)
 
 
 IGNORED_HEADER = "X-Passgate-Ignored-Fields"

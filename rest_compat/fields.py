@@ -180,6 +180,10 @@ def _from_query_string(f: F, raw: str) -> Any:
         raise RestError.bad(f"{f.wire} must be JSON: {exc.message}", f.wire) from None
 
 
+_PLAIN = (str, int, float, bool)
+MAX_QUERIES = 512  # query strings remembered per Spec
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
     """The fields of a body or query string. ``strict``: unknown fields are a 400."""
@@ -190,6 +194,9 @@ class Spec:
     # An update: at least one field must be sent ("nothing to change" otherwise).
     at_least_one: bool = False
     _by_wire: dict[str, F] = field(default_factory=dict, compare=False, repr=False)
+    # Query strings read before (raw text -> their values), for ``read_query``.
+    _queries: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False,
+                                                repr=False)
 
     def __post_init__(self) -> None:
         self._by_wire.update({f.wire: f for f in self.fields})
@@ -221,6 +228,21 @@ class Spec:
                 raise RestError.bad(f"give either {other} or {f.wire}, not both", f.wire)
             out[f.target] = _typed(f, data[f.wire], from_query=from_query)
         return out
+
+    def read_query(self, raw: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        """``read`` of a query string, remembered by its raw text: a client repeating a URL
+        (a barcode image, a list page) gets the values read for it before, as a new dict.
+        Only answers of plain values (texts, numbers, booleans) are kept, so no caller
+        shares anything mutable; a refusal is read again each time."""
+        known = self._queries.get(raw)
+        if known is not None:
+            return known.copy()
+        values = self.read(query, where="the query string", from_query=True)
+        if all(v is None or type(v) in _PLAIN for v in values.values()):
+            if len(self._queries) >= MAX_QUERIES:
+                self._queries.clear()
+            self._queries[raw] = values.copy()
+        return values
 
     def openapi_object(self) -> dict[str, Any]:
         schema: dict[str, Any] = {

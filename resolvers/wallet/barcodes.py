@@ -176,7 +176,7 @@ class BarcodeCache:
     """The latest images by what shapes them; shared by every request of the process."""
 
     def __init__(self, size: int = 1024) -> None:
-        self._size = size
+        self.size = self._size = size
         self._items: OrderedDict[tuple[object, ...], Image] = OrderedDict()
         self._lock = Lock()
         self.renders = 0  # how many images were drawn (tests and the bench read it)

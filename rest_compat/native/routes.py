@@ -429,18 +429,29 @@ BARCODE = spec(
 )
 
 
+# The image a barcode URL answered before, by its format and raw query string: a repeat
+# skips the colours and the image cache's key and lock (bounded; cleared when full).
+_DRAWN: dict[tuple[str, str], barcodes.Image] = {}
+
+
 async def _barcode(call: Call) -> Answer | None:
-    q = call.query
-    try:
-        image = barcodes.CACHE.image(
-            call.params["format"].lower(), q["data"], kind=q.get("type", "png"),
-            scale=q.get("size", 4), margin=q.get("margin", 4),
-            fg=barcodes.colour(q.get("fg"), "fg", b"\x00\x00\x00"),
-            bg=barcodes.colour(q.get("bg"), "bg", b"\xff\xff\xff"))
-    except BadInput as e:
-        raise RestError.bad(e.message, e.field) from None
-    return image_answer(image, call.request.headers.get("If-None-Match"),
-                        "public, max-age=86400")
+    request = call.request
+    url = (call.params["format"], request.rel_url.raw_query_string)
+    image = _DRAWN.get(url)
+    if image is None:
+        q = call.query
+        try:
+            image = barcodes.CACHE.image(
+                url[0].lower(), q["data"], kind=q.get("type", "png"),
+                scale=q.get("size", 4), margin=q.get("margin", 4),
+                fg=barcodes.colour(q.get("fg"), "fg", b"\x00\x00\x00"),
+                bg=barcodes.colour(q.get("bg"), "bg", b"\xff\xff\xff"))
+        except BadInput as e:
+            raise RestError.bad(e.message, e.field) from None
+        if len(_DRAWN) >= barcodes.CACHE.size:
+            _DRAWN.clear()
+        _DRAWN[url] = image
+    return image_answer(image, request.headers.get("If-None-Match"), "public, max-age=86400")
 
 
 WALLET_QUERY = spec(F("code", required=True, max_length=64, description="the pass code"))
