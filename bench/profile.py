@@ -53,7 +53,7 @@ class Profile:
 
 
 # Middleware and view layers every request passes through: inclusive time says nothing.
-_WRAPPERS = ("authenticate ", "envelope.", "api_only.", "enforce_plan_and_limits ",
+_WRAPPERS = ("authenticate ", "envelope.", "enforce_plan_and_limits ",
              "preflight ", "idempotent_writes ", "serve ", "main ",
              "PassgateGraphQLView.", "Schema.execute ", "Schema._execute_operation ",
              "<module> ")

@@ -35,7 +35,7 @@ from .keys import (
 )
 from .metrics import Metrics
 from .metrics import handler as metrics_handler
-from .middleware import api_only, authenticate, enforce_plan_and_limits, envelope
+from .middleware import authenticate, enforce_plan_and_limits, envelope
 from .migrate import check_migrated
 from .public import pass_page
 from .qr_redirect import qr_redirect
@@ -122,9 +122,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[envelope(metrics, settings.max_body_bytes, record_request),
-                     api_only(cors_preflight, authenticate, enforce_plan_and_limits,
-                              idempotent_writes)],
+        middlewares=[envelope(metrics, settings.max_body_bytes, observers=(record_request,),
+                              api=(cors_preflight, authenticate, enforce_plan_and_limits,
+                                   idempotent_writes))],
     )
     app.on_response_prepare.append(cors_headers)
     app.on_startup.append(_warm_parsers)

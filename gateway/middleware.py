@@ -77,14 +77,25 @@ class RequestIds:
 REQUEST_IDS = RequestIds()
 
 
-def envelope(metrics: Metrics, max_body_bytes: int, *observers: Observer) -> Middleware:
-    """Once around every request, in one layer: the request id, the body-size cap and the
-    NUL guard, unexpected errors masked as a 500 naming the request id, the security headers
-    (``html_security.secure``), and the request counted and timed for metrics and
-    ``observers`` (the request log), with its final status. One layer, not three: in a
-    running server every layer's code costs several times what a loop of it measures (cold
-    caches), and a holder's cached download pays all of it (bench/wallet.py)."""
+def envelope(metrics: Metrics, max_body_bytes: int, observers: tuple[Observer, ...] = (),
+             api: tuple[Middleware, ...] = ()) -> Middleware:
+    """The application's one middleware. Around every request: the request id, the body-size
+    cap and the NUL guard, unexpected errors masked as a 500 naming the request id, the
+    security headers (``html_security.secure``), and the request counted and timed for
+    metrics and ``observers`` (the request log), with its final status. Inside it, for all
+    but the public prefixes, the API's own middlewares ``api`` (CORS preflights, keys,
+    limits, idempotency: none of them acts on holder links, health checks or the PassKit
+    web service). One layer, not seven: in a running server every layer's code costs several
+    times what a loop of it measures (cold caches), and a holder's cached download paid
+    all of it (bench/wallet.py)."""
     count = metrics.count_request
+
+    @lru_cache(maxsize=1024)  # aiohttp hands the same handler for a route every time
+    def with_api(handler: Handler) -> Handler:
+        for middleware in reversed(api):
+            handler = partial(middleware, handler=handler)
+        return handler
+
     too_large = f"request body is larger than {max_body_bytes} bytes"
     new_id = REQUEST_IDS.new
 
@@ -104,8 +115,10 @@ def envelope(metrics: Metrics, max_body_bytes: int, *observers: Observer) -> Mid
                 elif await _carries_nul(request):
                     response = error_response(request, 400, "BAD_USER_INPUT",
                                               "text must not contain NUL characters (\\u0000)")
-                else:
+                elif request.path.startswith(PUBLIC_PREFIXES):
                     response = await handler(request)
+                else:
+                    response = await with_api(handler)(request)
             except web.HTTPRequestEntityTooLarge:
                 response = error_response(request, 413, "PAYLOAD_TOO_LARGE", too_large)
             except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
@@ -157,27 +170,6 @@ async def _allowed(request: web.Request) -> str:
         if params == best[0]:
             best[1].update(methods)
     return ",".join(sorted(best[1]))
-
-
-def api_only(*middlewares: Middleware) -> Middleware:
-    """``middlewares`` (the API's own: CORS preflights, keys, limits, idempotency) as one
-    that the public prefixes skip at once. Holder links, health checks and the PassKit web
-    service need none of them (none of them acts on those paths), and each layer is a
-    coroutine more on every download of a pass: measured in bench/wallet.py."""
-
-    @lru_cache(maxsize=1024)  # aiohttp hands the same inner handler for a route every time
-    def chain(handler: Handler) -> Handler:
-        for middleware in reversed(middlewares):
-            handler = partial(middleware, handler=handler)
-        return handler
-
-    @web.middleware
-    async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(PUBLIC_PREFIXES):
-            return await handler(request)
-        return await chain(handler)(request)
-
-    return api
 
 
 def _raw_key(request: web.Request) -> str | None:
