@@ -23,7 +23,7 @@ from .errors import error_response
 from .html_security import secure
 from .keys import LIMITER, METER, PRINCIPAL, REQUEST_ID, SETTINGS, STATE
 from .metrics import Metrics
-from .ratelimit import Bucket
+from .ratelimit import Bucket, Decision
 from .usage import LATER
 
 log = logging.getLogger("passgate.http")
@@ -298,6 +298,14 @@ def _bucket(request: web.Request, kind: str,
     return endpoint.rest_costs(request)[1] if endpoint is not None else kind
 
 
+def _rate_limited(request: web.Request, decision: Decision, budget: str) -> web.Response:
+    """A 429 naming the budget reached, with ``Retry-After`` and ``X-RateLimit-*``."""
+    refused = error_response(request, 429, "RATE_LIMITED", f"rate limit reached: {budget}; "
+                                                            f"retry in {decision.retry_after} s")
+    refused.headers.update(decision.headers())
+    return refused
+
+
 @web.middleware
 async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The plan must include API access; each endpoint class has a per-minute budget per key
@@ -328,23 +336,15 @@ async def enforce_plan_and_limits(request: web.Request, handler: Handler) -> web
                 cost,
             )
             if not decision.allowed:
-                refused = error_response(
-                    request, 429, "RATE_LIMITED",
-                    f"rate limit reached: {decision.limit} {kind} requests a minute; "
-                    f"retry in {decision.retry_after} s")
-                refused.headers.update(decision.headers())
-                return refused
+                return _rate_limited(request, decision,
+                                     f"{decision.limit} {kind} requests a minute")
         limited = route_limit(*picked) if picked is not None else None
         if limited is not None:
             name, limit = limited
             decision = await limiter.hit([Bucket(f"key:{principal.key_id}:{name}", limit)], 1)
             if not decision.allowed:
-                refused = error_response(
-                    request, 429, "RATE_LIMITED",
-                    f"rate limit reached: this route takes {limit} requests a minute; "
-                    f"retry in {decision.retry_after} s")
-                refused.headers.update(decision.headers())
-                return refused
+                return _rate_limited(request, decision,
+                                     f"this route takes {limit} requests a minute")
     validations = 0
     for kind, cost in costs:
         if kind == "validate":
