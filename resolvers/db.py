@@ -51,6 +51,7 @@ class Database:
         self._writer: AsyncConnection | None = None  # SQLite: sqlite_transaction's own
         self._inline: sqlite3.Connection | None = None  # and its loop-thread connection
         self._inline_commits = 0  # transactions committed on it (see change_stamp)
+        self._epoch = next(_EPOCHS)  # stamps of another Database (tests make many) never match
         # Write domain events to the outbox (resolvers/events.py). Off only to measure its cost.
         self.outbox = True
         if self.is_sqlite:
@@ -132,7 +133,7 @@ class Database:
             self._inline = c
         return self._inline
 
-    def change_stamp(self) -> tuple[int, int] | None:
+    def change_stamp(self) -> tuple[int, int, int] | None:
         """SQLite: a value that differs whenever the database may have changed since it was
         taken, so a cache checked against a row can skip rereading it while nothing at all
         was written (a cached download: bench/wallet.py). Another connection's commit, of
@@ -145,9 +146,10 @@ class Database:
         if inline is None:
             return None
         try:
-            return inline.execute("PRAGMA data_version").fetchone()[0], self._inline_commits
+            version = inline.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.OperationalError:
             return None
+        return self._epoch, version, self._inline_commits
 
     async def read_row(self, sql: str, args: Sequence[Any]) -> tuple[Any, ...] | None:
         """One row of a small read (``?`` placeholders), as the driver returns it, the
@@ -198,10 +200,12 @@ class Database:
         if self._inline is not None:
             self._inline.close()
             self._inline = None
+            self._epoch = next(_EPOCHS)  # a new connection's data_version starts afresh
         await self.engine.dispose()
 
 
 _PLACEHOLDER = re.compile(r"\?")
+_EPOCHS = itertools.count()
 _SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
                    "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL")
 
